@@ -1,0 +1,176 @@
+// Debian's Chromium driven by playwright-core, one browser per participant, with fake camera and
+// microphone; and readers of the client's WebRTC statistics (window.vigie.sub.getStats()).
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { waitFor } from './wait.mjs';
+
+export { waitFor } from './wait.mjs';
+
+/** The browser under test: Debian's chromium package. playwright-core never downloads one. */
+export const CHROMIUM = process.env.VIGIE_CHROMIUM || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', // the tests run as root in CI
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-gpu',
+  '--use-fake-device-for-media-stream', // a moving test pattern and a beeping microphone
+  '--use-fake-ui-for-media-stream', // camera and microphone allowed without a prompt
+  '--ignore-certificate-errors', // the server's certificate comes from its own fresh CA
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url));
+
+/** Participant is one person in one browser of their own: its page and what the page logged. */
+export class Participant {
+  static async launch(label) {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      timeout: 30_000,
+    });
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1280, height: 720 },
+    });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    return new Participant(label, browser, page);
+  }
+
+  constructor(label, browser, page) {
+    this.label = label;
+    this.browser = browser;
+    this.page = page;
+    this.console = [];
+    const note = (kind, text) => this.console.push(`${new Date().toISOString()} [${kind}] ${text}`);
+    page.on('console', (m) => note(m.type(), m.text()));
+    page.on('pageerror', (err) => note('pageerror', err.stack || String(err)));
+    page.on('requestfailed', (r) => note('requestfailed', `${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+    page.on('websocket', (ws) => {
+      note('websocket', `open ${ws.url()}`);
+      ws.on('close', () => note('websocket', `closed ${ws.url()}`));
+    });
+    // A "really leave?" confirmation is answered yes, as a person would.
+    page.on('dialog', (d) => {
+      note('dialog', `${d.type()}: ${d.message()}`);
+      d.accept().catch(() => {});
+    });
+  }
+
+  /** pageErrors lists uncaught exceptions thrown in the page. */
+  pageErrors() {
+    return this.console.filter((l) => l.includes('[pageerror]'));
+  }
+
+  /** cspViolations lists the console reports of anything the Content-Security-Policy blocked. */
+  cspViolations() {
+    return this.console.filter((l) => /Content Security Policy/i.test(l));
+  }
+
+  /** join opens a link, types a display name, clicks Join and waits for the client to be in the call. */
+  async join(url, displayName) {
+    await this.page.goto(url);
+    await this.page.locator('#display-name').fill(displayName);
+    await this.page.locator('#join-button').click();
+    await waitFor(async () => (await state(this.page)) === 'joined', {
+      timeout: 20_000,
+      what: `${this.label}: window.vigie.state === 'joined'`,
+    });
+  }
+
+  /** saveArtifacts writes a screenshot and the console log under e2e/test-results/. */
+  async saveArtifacts(prefix) {
+    await mkdir(resultsDir, { recursive: true });
+    const base = path.join(resultsDir, `${prefix}-${this.label}`);
+    const saved = [];
+    try {
+      await this.page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 5_000 });
+      saved.push(`${base}.png`);
+    } catch (err) {
+      this.console.push(`[screenshot failed] ${err.message}`);
+    }
+    await writeFile(`${base}.console.log`, this.console.join('\n') + '\n');
+    saved.push(`${base}.console.log`);
+    return saved;
+  }
+
+  async close() {
+    await this.browser.close().catch(() => {});
+  }
+}
+
+/** state is window.vigie.state, or undefined before the client has set it up. */
+export function state(page) {
+  return page.evaluate(() => window.vigie?.state);
+}
+
+/** inboundStat sums one field of the subscribe connection's inbound-rtp reports of one kind. */
+export function inboundStat(page, kind, field) {
+  return page.evaluate(
+    async ([kind, field]) => {
+      const pc = window.vigie?.sub;
+      if (!pc) return 0;
+      let total = 0;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === kind) total += r[field] ?? 0;
+      });
+      return total;
+    },
+    [kind, field],
+  );
+}
+
+/** inboundVideo is the number of video frames the page has decoded from others. */
+export const inboundVideo = (page) => inboundStat(page, 'video', 'framesDecoded');
+
+/** inboundAudio is the number of audio packets the page has received from others. */
+export const inboundAudio = (page) => inboundStat(page, 'audio', 'packetsReceived');
+
+/**
+ * expectGrowth watches a counter for at least `window` ms and resolves once it has grown by at
+ * least `by` over that window (or fails `slack` ms later). It resolves to {from, to, ms, perSecond}.
+ */
+export async function expectGrowth(read, { by, window = 3_000, slack = 4_000, what }) {
+  const from = await read();
+  const t0 = Date.now();
+  let to = from;
+  await waitFor(
+    async () => {
+      to = await read();
+      return Date.now() - t0 >= window && to - from >= by;
+    },
+    { timeout: window + slack, interval: 250, what: `${what} to grow by ${by} from ${from} (now ${to})` },
+  );
+  const ms = Date.now() - t0;
+  return { from, to, ms, perSecond: Math.round(((to - from) * 1000) / ms) };
+}
+
+/**
+ * onFailure runs fn; if it throws, it saves each participant's screenshot and console log, prints
+ * the server log, and throws the error again.
+ */
+export async function onFailure(name, { server, participants }, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const saved = [];
+    for (const p of participants) saved.push(...(await p.saveArtifacts(name).catch(() => [])));
+    if (server) {
+      await mkdir(resultsDir, { recursive: true });
+      const logPath = path.join(resultsDir, `${name}-server.log`);
+      await writeFile(logPath, server.log() + '\n').catch(() => {});
+      saved.push(logPath);
+      server.printLog(`test "${name}" failed`);
+    }
+    process.stderr.write(`saved for "${name}":\n${saved.map((s) => `  ${s}`).join('\n')}\n`);
+    throw err;
+  }
+}

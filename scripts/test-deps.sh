@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what vigie's tests need and is missing, and checks it works:
+#   - Debian's chromium (the browser tests drive /usr/bin/chromium) and ffmpeg, with apt-get, as root;
+#   - the e2e npm packages (npm ci), when node_modules is missing or package-lock.json changed.
+# Safe to run again: when everything is there it only checks, in about a second.
+# Never skips: when something cannot be installed it says what and exits non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM=${VIGIE_CHROMIUM:-/usr/bin/chromium}
+NODE_MAJOR_MIN=20
+STAMP=e2e/node_modules/.vigie-lock.sha256
+
+say() { echo "test-deps: $*"; }
+die() {
+	echo "test-deps: error: $*" >&2
+	exit 1
+}
+
+# apt_install installs Debian packages. The package lists are refreshed only when a package has
+# no install candidate, or when the install fails (lists too old to find the files).
+apt_install() {
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing: $*; run this script as root, or install them: sudo apt-get install $*"
+	fi
+	command -v apt-get >/dev/null || die "missing: $*; no apt-get on this machine, install them by hand"
+	export DEBIAN_FRONTEND=noninteractive
+	# Wait for another apt or dpkg run rather than failing on its lock.
+	local apt=(apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
+	local pkg
+	for pkg in "$@"; do
+		if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+			say "apt-get update (no candidate for $pkg yet)"
+			"${apt[@]}" update -q || die "apt-get update failed"
+			break
+		fi
+	done
+	say "apt-get install $*"
+	if ! "${apt[@]}" install -y -q --no-install-recommends "$@"; then
+		say "install failed; refreshing the package lists and trying once more"
+		"${apt[@]}" update -q || die "apt-get update failed"
+		"${apt[@]}" install -y -q --no-install-recommends "$@" || die "apt-get install $* failed"
+	fi
+}
+
+# --- system packages -------------------------------------------------------------------------
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium fonts-liberation)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_install "${missing[@]}"
+fi
+[ -x "$CHROMIUM" ] || die "$CHROMIUM is still missing after installing chromium"
+command -v ffmpeg >/dev/null || die "ffmpeg is still missing after installing it"
+# The Debian launcher script prints harmless shell warnings on some machines: keep only the version.
+chromium_version=$("$CHROMIUM" --version 2>/dev/null | grep -m1 -i chromium) ||
+	die "$CHROMIUM does not run: try '$CHROMIUM --version'"
+ffmpeg_version=$(ffmpeg -hide_banner -version 2>/dev/null | head -n1) || die "ffmpeg does not run"
+
+# --- node and the e2e packages -----------------------------------------------------------------
+command -v node >/dev/null ||
+	die "node is missing: install Node.js $NODE_MAJOR_MIN or newer (Debian 12's nodejs is too old for playwright-core)"
+command -v npm >/dev/null || die "npm is missing: install it with Node.js $NODE_MAJOR_MIN or newer"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge "$NODE_MAJOR_MIN" ] ||
+	die "node $(node --version) is too old: the browser tests need Node.js $NODE_MAJOR_MIN or newer"
+
+lock_sum=$(sha256sum e2e/package-lock.json | cut -d' ' -f1)
+if [ ! -d e2e/node_modules/playwright-core ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$lock_sum" ]; then
+	say "npm ci in e2e/"
+	# playwright-core downloads no browser by itself; the variable makes sure nothing tries to.
+	(cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) ||
+		die "npm ci failed in e2e/ (is the npm registry reachable?)"
+	echo "$lock_sum" >"$STAMP"
+fi
+playwright_version=$(cd e2e && node -p 'require("playwright-core/package.json").version') ||
+	die "playwright-core is not usable in e2e/node_modules; delete it and run again"
+
+say "ok: $chromium_version; ${ffmpeg_version%% Copyright*}; node $(node --version); playwright-core $playwright_version"
