@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# vigie as a container: one static binary on a distroless base, running as an unprivileged user.
+#
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t vigie .
+#   docker run -d --name vigie -p 8443:8443 -v vigie-data:/data vigie
+#
+# The data directory (/data) holds the database, the TLS CA and keys: keep it on a volume and back
+# it up (see docs/operations.md).
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+# Dependencies first, in their own layer: rebuilt only when go.mod or go.sum change.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/vigie ./cmd/vigie
+# An empty data directory, owned below by the run stage's user (distroless has no shell to chown).
+RUN mkdir -p /out/data
+
+# distroless/static: CA certificates, tzdata and a "nonroot" user (65532), no shell, no package manager.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/vigie /vigie
+COPY --from=build --chown=65532:65532 /out/data /data
+USER 65532:65532
+WORKDIR /data
+VOLUME /data
+# HTTPS: the web client, the signaling WebSocket, the REST API, /healthz and /readyz.
+EXPOSE 8443/tcp
+# Ports that later features add, to publish as they are enabled in vigie.yaml:
+#   WebRTC media on one UDP port, and ICE over TCP for networks that block UDP;
+#   the embedded TURN server (3478/udp and 3478/tcp, TURN over TLS on 5349/tcp);
+#   the SIA DC-09 alarm receiver (TCP and UDP).
+ENTRYPOINT ["/vigie"]
+CMD ["serve", "--data", "/data", "--listen", ":8443"]
