@@ -1,0 +1,133 @@
+// Package sfu forwards media between participants of rooms: each participant
+// publishes its tracks on one peer connection and receives everybody else's
+// on a second one. It knows nothing of alarms, e-mail or HTTP; signaling
+// reaches it through Peer methods and the PeerEvents it is given.
+package sfu
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// ErrClosed is returned by Join once the SFU is shutting down.
+var ErrClosed = errors.New("sfu: closed")
+
+// Config holds the SFU's settings; zero values take the defaults.
+type Config struct {
+	Log *slog.Logger
+	// ICEServers are given to both sides' peer connections.
+	ICEServers []webrtc.ICEServer
+	// ICEDisconnectedTimeout and ICEFailedTimeout bound how long a silent
+	// peer keeps its place (defaults 4 s and 10 s).
+	ICEDisconnectedTimeout time.Duration
+	ICEFailedTimeout       time.Duration
+	// KeyframeRequestInterval throttles the PLIs sent to a publisher
+	// (default 500 ms), whatever the number of subscribers asking.
+	KeyframeRequestInterval time.Duration
+	// IncludeLoopback offers loopback candidates too (single-host set-ups, tests).
+	IncludeLoopback bool
+	// NetworkTypes restricts ICE (default: UDP and TCP, IPv4 and IPv6).
+	NetworkTypes []webrtc.NetworkType
+}
+
+func (c *Config) setDefaults() {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.ICEDisconnectedTimeout == 0 {
+		c.ICEDisconnectedTimeout = 4 * time.Second
+	}
+	if c.ICEFailedTimeout == 0 {
+		c.ICEFailedTimeout = 10 * time.Second
+	}
+	if c.KeyframeRequestInterval == 0 {
+		c.KeyframeRequestInterval = 500 * time.Millisecond
+	}
+}
+
+// SFU owns the rooms and the pion API their peer connections share.
+type SFU struct {
+	cfg Config
+	api *webrtc.API
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+}
+
+// New builds an SFU.
+func New(cfg Config) (*SFU, error) {
+	cfg.setDefaults()
+	api, err := newAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &SFU{cfg: cfg, api: api, rooms: map[string]*Room{}}, nil
+}
+
+// Join creates the peer of participant id in room roomID. A peer already
+// there with the same id is closed first: the newest connection wins.
+func (s *SFU) Join(roomID, id string, ev PeerEvents) (*Peer, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r := s.rooms[roomID]
+	if r == nil {
+		r = newRoom(roomID, s)
+		s.rooms[roomID] = r
+	}
+	r.reserve()
+	s.mu.Unlock()
+	defer s.release(r)
+
+	if old := r.peer(id); old != nil {
+		old.Close()
+	}
+	p, err := newPeer(id, r, ev)
+	if err != nil {
+		return nil, err
+	}
+	r.add(p)
+	return p, nil
+}
+
+// release drops a room once it has neither peers nor joins under way.
+func (s *SFU) release(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.unreserve() && s.rooms[r.id] == r {
+		delete(s.rooms, r.id)
+	}
+}
+
+// Counts reports the number of rooms and peers, for health and metrics.
+func (s *SFU) Counts() (rooms, peers int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.rooms {
+		peers += r.size()
+	}
+	return len(s.rooms), peers
+}
+
+// Close refuses new peers and closes every peer of every room.
+func (s *SFU) Close() {
+	s.mu.Lock()
+	s.closed = true
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		for _, p := range r.peerList() {
+			p.Close()
+		}
+	}
+}
