@@ -147,7 +147,7 @@ export async function expectGrowth(read, { by, window = 3_000, slack = 4_000, wh
       to = await read();
       return Date.now() - t0 >= window && to - from >= by;
     },
-    { timeout: window + slack, interval: 250, what: `${what} to grow by ${by} from ${from} (now ${to})` },
+    { timeout: window + slack, interval: 250, what: () => `${what} to grow by ${by} from ${from} (reached ${to})` },
   );
   const ms = Date.now() - t0;
   return { from, to, ms, perSecond: Math.round(((to - from) * 1000) / ms) };

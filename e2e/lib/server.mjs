@@ -45,7 +45,7 @@ export async function startServer() {
   try {
     await server.waitReady();
   } catch (err) {
-    server.printLog(`server did not become ready: ${err.message}`);
+    server.printLog('the server did not become ready');
     await server.kill();
     throw err;
   }

@@ -7,8 +7,8 @@ export class StopWaiting extends Error {}
 
 /**
  * waitFor calls fn every `interval` ms until it returns a truthy value, which it returns. Other
- * errors thrown by fn count as "not yet"; at the deadline the error names `what` and the last value
- * or error seen.
+ * errors thrown by fn count as "not yet"; at the deadline the error names `what` (a string, or a
+ * function giving one then) and the last value or error seen.
  */
 export async function waitFor(fn, { timeout = 10_000, interval = 200, what = 'a condition' } = {}) {
   const deadline = Date.now() + timeout;
@@ -26,7 +26,8 @@ export async function waitFor(fn, { timeout = 10_000, interval = 200, what = 'a 
     const left = deadline - Date.now();
     if (left <= 0) {
       const seen = lastErr ? `last error: ${lastErr.message}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${timeout} ms waiting for ${what} (${seen})`);
+      const name = typeof what === 'function' ? what() : what;
+      throw new Error(`timed out after ${timeout} ms waiting for ${name} (${seen})`);
     }
     await sleep(Math.min(interval, left));
   }
