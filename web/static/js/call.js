@@ -1,0 +1,354 @@
+// One call session: one WebSocket, one publish and one subscribe connection, from the click on
+// Join to leaving, an error, or the connection's loss. A session is never restarted: rejoining
+// builds a new one, which keeps every piece of state tied to one connection and leaves room for
+// automatic reconnection to be added around it later.
+
+import { Banner } from './banner.js';
+import { Chat } from './chat.js';
+import { Controls } from './controls.js';
+import { isCancelled, mediaErrorKey, openScreen } from './devices.js';
+import { byId } from './dom.js';
+import { errorWords, t } from './i18n.js';
+import { People } from './people.js';
+import { Publisher } from './publisher.js';
+import { Signaling } from './signaling.js';
+import { Subscriber } from './subscriber.js';
+import { TileGrid } from './tiles.js';
+
+// Server errors after which this link cannot be in the call: back to an error screen.
+const FATAL_CODES = new Set([
+  'token_missing', 'token_invalid', 'token_expired', 'token_wrong_room', 'room_not_found', 'room_closed',
+]);
+
+export class CallSession {
+  /**
+   * token and name are sent in `join`; local is the LocalMedia; banner the call's Banner.
+   * onState(state) follows "joining", "joined", "error"; onPeers({pub, sub}) the connections;
+   * onEnd({reason: "left"|"replaced"|"error", code}) ends the call screen; onRejoin() asks for a
+   * new session.
+   */
+  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin }) {
+    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin });
+    this.ended = false;
+    this.self = null;
+    this.others = new Map();
+    this.publisher = null;
+    this.subscriber = null;
+    this.screenTrack = null;
+    this.lastMedia = '';
+    this.listeners = new AbortController();
+    this.signaling = new Signaling();
+    this.tiles = new TileGrid({
+      container: byId('tiles'), template: byId('tpl-tile'), empty: byId('tiles-empty'),
+      onSoundBlocked: () => this.soundBlocked(),
+    });
+    this.chat = new Chat({
+      send: (text) => this.signaling.send('chat', { text }),
+      onUnread: (n) => this.controls.setUnread(n),
+      onTooLong: () => this.showServerError('too_large'),
+    });
+    this.people = new People();
+    this.controls = new Controls({
+      mic: () => this.toggleMic(), cam: () => this.toggleCam(), screen: () => this.toggleScreen(),
+      chat: () => this.togglePanel('chat'), people: () => this.togglePanel('people'), leave: () => this.leave(),
+    });
+    this.bindPage();
+  }
+
+  bindPage() {
+    const signal = this.listeners.signal;
+    byId('chat-close').addEventListener('click', () => this.togglePanel('chat'), { signal });
+    byId('people-close').addEventListener('click', () => this.togglePanel('people'), { signal });
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.closePanels(); }, { signal });
+    this.local.addEventListener('change', () => this.syncLocal(), { signal });
+  }
+
+  /** Opens the WebSocket and sends `join`. */
+  async start() {
+    this.onState('joining');
+    this.banner.show('connect', t('call.connecting'));
+    this.controls.setEnabled(false);
+    this.refreshSelf();
+    const sig = this.signaling;
+    sig.on('joined', (m) => this.onJoined(m))
+      .on('participant_joined', (m) => this.upsert(m.participant))
+      .on('participant_updated', (m) => this.upsert(m.participant))
+      .on('participant_left', (m) => this.removeParticipant(m.id))
+      .on('pub_answer', (m) => this.publisher && this.publisher.onAnswer(m.sdp))
+      .on('sub_offer', (m) => this.subscriber && this.subscriber.onOffer(m))
+      .on('ice', (m) => this.onRemoteCandidate(m))
+      .on('chat', (m) => this.chat.add(m))
+      .on('error', (m) => this.onServerError(m));
+    sig.onLost = () => this.lost();
+    try {
+      await sig.connect();
+    } catch (err) {
+      console.warn('vigie:', err.message);
+      this.lost();
+      return;
+    }
+    if (this.ended) return;
+    sig.send('join', { token: this.token, name: this.name, media: this.media() });
+  }
+
+  onJoined(msg) {
+    this.self = msg.self;
+    this.chat.selfId = msg.self.id;
+    for (const p of msg.participants || []) this.upsert(p);
+    const iceServers = msg.ice_servers || [];
+    const send = (type, fields) => this.signaling.send(type, fields);
+    const onFailure = (err) => this.mediaFailed(err);
+    this.publisher = new Publisher({ iceServers, send, onFailure });
+    this.subscriber = new Subscriber({
+      iceServers, send, onFailure,
+      onTracks: (bindings) => this.tiles.setBindings(bindings),
+      onConnection: (pc) => { this.watch(pc); this.reportPeers(); },
+    });
+    this.watch(this.publisher.pc);
+    this.reportPeers();
+    this.publisher.start(this.local.micTrack, this.local.camOn ? this.local.camTrack : null);
+    this.tiles.setSinkId(this.local.speakerId);
+    this.controls.setEnabled(true);
+    this.lastMedia = JSON.stringify(this.media());
+    this.refreshSelf();
+    this.banner.hide('connect');
+    this.onState('joined');
+  }
+
+  upsert(participant) {
+    if (!participant || !participant.id) return;
+    if (this.self && participant.id === this.self.id) {
+      this.self = participant;
+    } else {
+      this.others.set(participant.id, participant);
+      this.tiles.upsert(participant);
+    }
+    this.renderPeople();
+  }
+
+  removeParticipant(id) {
+    this.others.delete(id);
+    this.tiles.remove(id);
+    this.renderPeople();
+  }
+
+  onRemoteCandidate(msg) {
+    const candidate = msg.candidate || null;
+    if (msg.pc === 'pub' && this.publisher) this.publisher.addRemoteCandidate(candidate);
+    else if (msg.pc === 'sub' && this.subscriber) this.subscriber.addRemoteCandidate(candidate);
+  }
+
+  onServerError({ code, message }) {
+    console.warn('vigie: server error', code, message);
+    if (code === 'replaced') this.finish({ reason: 'replaced' });
+    else if (FATAL_CODES.has(code) || !this.self) this.finish({ reason: 'error', code });
+    else this.showServerError(code);
+  }
+
+  showServerError(code) {
+    const action = code === 'negotiation_failed' || code === 'internal'
+      ? { label: t('call.rejoin'), run: () => this.rejoin() }
+      : { label: t('call.dismiss'), run: () => this.banner.hide('server') };
+    this.banner.show('server', errorWords(code).title, { tone: 'error', action });
+  }
+
+  // The protocol's `media` state: what is really being sent.
+  media() {
+    return { ...this.local.sending(), screen: !!this.screenTrack };
+  }
+
+  // Tells the room about a media change, once per real change.
+  sendMedia() {
+    const media = this.media();
+    const text = JSON.stringify(media);
+    if (!this.self || text === this.lastMedia) return;
+    if (this.signaling.send('media', { media })) this.lastMedia = text;
+  }
+
+  // The local devices changed (a click, or a device unplugged): follow with the senders.
+  async syncLocal() {
+    if (this.ended) return;
+    if (this.publisher) {
+      await this.publisher.setMicrophone(this.local.micTrack);
+      await this.publisher.setCamera(this.local.camOn ? this.local.camTrack : null);
+    }
+    this.refreshSelf();
+    this.sendMedia();
+  }
+
+  async toggleMic() {
+    const on = !this.local.sending().audio;
+    await this.local.setMicOn(on);
+    if (on && !this.local.micTrack) this.deviceError('audio');
+  }
+
+  async toggleCam() {
+    const on = !this.local.sending().video;
+    await this.local.setCamOn(on);
+    if (on && !this.local.camTrack) this.deviceError('video');
+  }
+
+  deviceError(kind) {
+    const words = this.local.availability === 'ok'
+      ? t(mediaErrorKey(this.local.errors[kind], kind))
+      : t(`media.${this.local.availability}`);
+    this.banner.show('device', words, {
+      tone: 'error', action: { label: t('call.dismiss'), run: () => this.banner.hide('device') },
+    });
+  }
+
+  async toggleScreen() {
+    if (this.screenTrack) {
+      await this.stopScreen();
+      return;
+    }
+    let track;
+    try {
+      track = await openScreen();
+    } catch (err) {
+      if (!isCancelled(err)) {
+        this.banner.show('device', t('media.failed.screen'), {
+          tone: 'error', action: { label: t('call.dismiss'), run: () => this.banner.hide('device') },
+        });
+      }
+      return;
+    }
+    if (this.ended || !this.publisher) {
+      track.stop();
+      return;
+    }
+    this.screenTrack = track;
+    // The browser's own "Stop sharing" bar ends the track without going through our button.
+    track.addEventListener('ended', () => this.stopScreen(), { once: true });
+    this.controls.setScreen(true);
+    await this.publisher.startScreen(track);
+    this.sendMedia();
+    this.renderPeople();
+  }
+
+  async stopScreen() {
+    const track = this.screenTrack;
+    if (!track) return;
+    this.screenTrack = null;
+    track.stop();
+    this.controls.setScreen(false);
+    if (this.publisher && !this.ended) await this.publisher.stopScreen();
+    this.sendMedia();
+    this.renderPeople();
+  }
+
+  togglePanel(which) {
+    const panel = which === 'chat' ? this.chat : this.people;
+    const open = !panel.isOpen();
+    this.chat.setOpen(which === 'chat' && open);
+    this.people.setOpen(which === 'people' && open);
+    this.controls.setPanel(open ? which : null);
+  }
+
+  closePanels() {
+    this.chat.setOpen(false);
+    this.people.setOpen(false);
+    this.controls.setPanel(null);
+  }
+
+  refreshSelf() {
+    const sending = this.local.sending();
+    this.tiles.setSelf(this.self ? this.self.id : '', sending.video ? this.local.camTrack : null, sending.audio);
+    this.controls.setMic(sending.audio);
+    this.controls.setCam(sending.video);
+    this.controls.setScreen(!!this.screenTrack);
+    this.renderPeople();
+  }
+
+  renderPeople() {
+    // Our own line shows what we send now, not the server's last echo of it.
+    const self = this.self ? { ...this.self, media: this.media() } : null;
+    this.people.render(self, this.others.values());
+  }
+
+  // ICE trouble on either connection shows in the banner; "disconnected" often heals itself.
+  watch(pc) {
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.ended) return;
+      const state = pc.connectionState;
+      if (state === 'failed') this.mediaFailed(new Error('ICE connection failed'));
+      else if (state === 'disconnected') this.banner.show('ice', t('call.reconnecting'));
+      else if (state === 'connected') this.banner.hide('ice');
+    });
+  }
+
+  mediaFailed(err) {
+    if (this.ended) return;
+    console.warn('vigie: media connection failed', err);
+    this.banner.show('media', t('call.mediaFailed'), {
+      tone: 'error', action: { label: t('call.rejoin'), run: () => this.rejoin() },
+    });
+  }
+
+  soundBlocked() {
+    this.banner.show('sound', t('call.soundBlocked'), {
+      action: { label: t('call.enableSound'), run: () => { this.tiles.playAll(); this.banner.hide('sound'); } },
+    });
+  }
+
+  reportPeers() {
+    this.onPeers({ pub: this.publisher ? this.publisher.pc : null, sub: this.subscriber ? this.subscriber.pc : null });
+  }
+
+  /** The person clicked Leave: tell the server, then close everything. */
+  leave() {
+    if (!this.ended) this.signaling.send('leave');
+    this.finish({ reason: 'left' });
+  }
+
+  /** Best effort when the page is being closed: the others see us leave at once. */
+  leaveQuietly() {
+    if (!this.ended) this.signaling.send('leave');
+  }
+
+  // Leaves this session and asks for a fresh one.
+  rejoin() {
+    this.leaveQuietly();
+    this.teardown();
+    this.dispose();
+    this.onRejoin();
+  }
+
+  // The WebSocket closed on its own: the server has dropped us, so the media is over too.
+  lost() {
+    if (this.ended) return;
+    this.teardown();
+    this.onState('error');
+    this.banner.show('lost', t('call.lost'), {
+      tone: 'error', action: { label: t('call.rejoin'), run: () => this.rejoin() },
+    });
+  }
+
+  finish(result) {
+    if (!this.ended) this.teardown();
+    this.dispose();
+    this.banner.hide();
+    this.onEnd(result);
+  }
+
+  // Closes the connections and clears the call area; the controls stay for Leave and Rejoin.
+  teardown() {
+    this.ended = true;
+    if (this.screenTrack) this.screenTrack.stop();
+    this.screenTrack = null;
+    if (this.publisher) this.publisher.close();
+    if (this.subscriber) this.subscriber.close();
+    this.signaling.close();
+    this.tiles.destroy();
+    this.chat.destroy();
+    this.people.destroy();
+    this.controls.setEnabled(false);
+    this.onPeers({ pub: null, sub: null });
+  }
+
+  /** Releases the page elements for the next session. */
+  dispose() {
+    this.controls.destroy();
+    this.listeners.abort();
+  }
+}

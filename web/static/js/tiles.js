@@ -1,0 +1,282 @@
+// The video grid of the call. Each remote participant has a camera tile (their camera and
+// microphone in one MediaStream, so the browser keeps lips and voice together, or their initials
+// when the camera is off); a screen share gets a tile of its own; the person's own camera is a
+// small self-view. Clicking a tile enlarges it; clicking it again goes back to the grid.
+
+import { initials } from './dom.js';
+import { t } from './i18n.js';
+
+const ASPECT = 16 / 9;
+
+class Tile {
+  constructor(template, participant, source) {
+    this.root = template.content.firstElementChild.cloneNode(true);
+    this.root.dataset.participant = participant;
+    this.root.dataset.source = source;
+    this.video = this.root.querySelector('video');
+    this.off = this.root.querySelector('.tile-off');
+    this.initials = this.root.querySelector('.initials');
+    this.nameLabel = this.root.querySelector('.tile-name');
+    this.badge = this.root.querySelector('.mic-off-badge');
+    this.source = source;
+    this.tracks = [];
+    this.trackWatch = null;
+    this.wantVideo = true;
+    this.name = '';
+    if (source === 'self') {
+      this.video.muted = true;
+      this.root.removeAttribute('tabindex');
+      this.root.removeAttribute('role');
+      this.root.removeAttribute('aria-pressed');
+    }
+  }
+
+  /** Sets the tracks played by this tile; a new set gets a new MediaStream. */
+  setTracks(tracks) {
+    const same = tracks.length === this.tracks.length && tracks.every((tr) => this.tracks.includes(tr));
+    if (same) return false;
+    this.tracks = tracks;
+    if (this.trackWatch) this.trackWatch.abort();
+    this.trackWatch = new AbortController();
+    for (const track of tracks) {
+      track.addEventListener('mute', () => this.refresh(), { signal: this.trackWatch.signal });
+      track.addEventListener('unmute', () => this.refresh(), { signal: this.trackWatch.signal });
+    }
+    this.video.srcObject = tracks.length ? new MediaStream(tracks) : null;
+    this.refresh();
+    return tracks.length > 0;
+  }
+
+  /** name: the label; micOff: show the mute badge; wantVideo: false when the camera is off. */
+  update({ name, micOff, wantVideo }) {
+    this.name = name;
+    this.nameLabel.textContent = name;
+    this.initials.textContent = initials(name);
+    this.badge.classList.toggle('shown', !!micOff);
+    this.wantVideo = wantVideo;
+    this.refresh();
+  }
+
+  // The placeholder shows while there is no picture: camera off, no track yet, or no frames.
+  refresh() {
+    const video = this.tracks.find((tr) => tr.kind === 'video');
+    const showing = !!video && video.readyState === 'live' && !video.muted && this.wantVideo;
+    this.root.classList.toggle('video-off', !showing);
+  }
+
+  setEnlarged(enlarged) {
+    this.root.classList.toggle('enlarged', enlarged);
+    if (this.source === 'self') return;
+    this.root.setAttribute('aria-pressed', String(enlarged));
+    this.root.setAttribute('aria-label', enlarged ? t('tile.shrink') : t('tile.enlarge', { name: this.name }));
+  }
+
+  /** Starts playback; resolves false when the browser blocks sound until the page is touched. */
+  async play() {
+    if (!this.video.srcObject) return true;
+    try {
+      await this.video.play();
+      return true;
+    } catch (err) {
+      return err.name !== 'NotAllowedError';
+    }
+  }
+
+  remove() {
+    if (this.trackWatch) this.trackWatch.abort();
+    this.video.srcObject = null;
+    this.root.remove();
+  }
+}
+
+export class TileGrid {
+  /** onSoundBlocked() is called when the browser refuses to play a participant's sound. */
+  constructor({ container, template, empty, onSoundBlocked }) {
+    this.container = container;
+    this.template = template;
+    this.empty = empty;
+    this.onSoundBlocked = onSoundBlocked;
+    this.tiles = new Map();
+    this.people = new Map();
+    this.self = null;
+    this.focused = null;
+    this.sinkId = '';
+    this.listeners = new AbortController();
+    const signal = this.listeners.signal;
+    container.addEventListener('click', (e) => this.toggleFrom(e.target), { signal });
+    container.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        if (this.toggleFrom(e.target)) e.preventDefault();
+      }
+    }, { signal });
+    this.resize = new ResizeObserver(() => this.layout());
+    this.resize.observe(container);
+    this.layout();
+  }
+
+  /** Shows the person's own camera (track may be null) as the self-view. */
+  setSelf(participantId, track, micOn) {
+    if (!this.self) {
+      this.self = new Tile(this.template, participantId, 'self');
+      this.container.append(this.self.root);
+    }
+    this.self.root.dataset.participant = participantId;
+    this.self.setTracks(track ? [track] : []);
+    this.self.update({ name: t('call.you'), micOff: !micOn, wantVideo: !!track });
+    this.self.play();
+  }
+
+  /** Adds or updates a participant ({id, name, media}); everyone gets a camera tile. */
+  upsert(participant) {
+    this.people.set(participant.id, participant);
+    this.tileFor(participant.id, 'camera');
+    this.refreshLabels(participant.id);
+    this.layout();
+  }
+
+  /** Removes every tile of a participant who left. */
+  remove(id) {
+    this.people.delete(id);
+    for (const source of ['camera', 'screen']) this.drop(`${id}:${source}`);
+    this.layout();
+  }
+
+  /**
+   * Matches tiles to the receiving tracks ({participant, source, track}) from the subscriber:
+   * microphone and camera go to the camera tile, a screen to its own tile, which is removed when
+   * its track is gone.
+   */
+  setBindings(bindings) {
+    const wanted = new Map();
+    for (const b of bindings) {
+      const key = `${b.participant}:${b.source === 'screen' ? 'screen' : 'camera'}`;
+      if (!wanted.has(key)) wanted.set(key, []);
+      wanted.get(key).push(b.track);
+    }
+    for (const [key, tile] of this.tiles) {
+      if (wanted.has(key)) continue;
+      if (tile.source === 'screen') this.drop(key);
+      else tile.setTracks([]);
+    }
+    for (const [key, tracks] of wanted) {
+      const [participant, source] = splitKey(key);
+      const tile = this.tileFor(participant, source);
+      if (tile.setTracks(tracks)) this.start(tile);
+      this.refreshLabels(participant);
+    }
+    this.layout();
+  }
+
+  /** Sends every participant's sound to the chosen speaker (where the browser can). */
+  setSinkId(sinkId) {
+    this.sinkId = sinkId;
+    for (const tile of this.tiles.values()) this.applySink(tile);
+  }
+
+  /** Retries playback after the person touched the page (sound was blocked). */
+  playAll() {
+    for (const tile of this.tiles.values()) this.start(tile);
+  }
+
+  destroy() {
+    this.listeners.abort();
+    this.resize.disconnect();
+    for (const tile of this.tiles.values()) tile.remove();
+    this.tiles.clear();
+    if (this.self) this.self.remove();
+    this.self = null;
+    this.focused = null;
+    this.container.classList.remove('focused');
+    this.empty.hidden = true;
+  }
+
+  tileFor(participant, source) {
+    const key = `${participant}:${source}`;
+    let tile = this.tiles.get(key);
+    if (!tile) {
+      tile = new Tile(this.template, participant, source);
+      this.tiles.set(key, tile);
+      this.applySink(tile);
+      // Camera tiles first, in arrival order; screens after them.
+      if (source === 'screen' || !this.firstScreen()) this.container.insertBefore(tile.root, this.self ? this.self.root : null);
+      else this.container.insertBefore(tile.root, this.firstScreen());
+      tile.setEnlarged(false);
+    }
+    return tile;
+  }
+
+  firstScreen() {
+    return this.container.querySelector('.tile[data-source="screen"]');
+  }
+
+  refreshLabels(id) {
+    const p = this.people.get(id);
+    const name = p ? p.name : t('call.unknown');
+    // Tracks of someone not (yet) in the participant list, a site camera for instance, count as on.
+    const media = (p && p.media) || { audio: true, video: true };
+    const camera = this.tiles.get(`${id}:camera`);
+    if (camera) camera.update({ name, micOff: !media.audio, wantVideo: media.video !== false });
+    const screen = this.tiles.get(`${id}:screen`);
+    if (screen) screen.update({ name: t('call.screenOf', { name }), micOff: false, wantVideo: true });
+    for (const tile of [camera, screen]) if (tile) tile.setEnlarged(this.focused === tile);
+  }
+
+  drop(key) {
+    const tile = this.tiles.get(key);
+    if (!tile) return;
+    if (this.focused === tile) this.focus(null);
+    tile.remove();
+    this.tiles.delete(key);
+  }
+
+  async start(tile) {
+    const ok = await tile.play();
+    if (!ok) this.onSoundBlocked();
+  }
+
+  applySink(tile) {
+    if (!this.sinkId || typeof tile.video.setSinkId !== 'function') return;
+    tile.video.setSinkId(this.sinkId).catch((err) => console.warn('vigie: speaker not usable', err));
+  }
+
+  // Click or key on a tile: enlarge it, or go back to the grid. Returns whether a tile was hit.
+  toggleFrom(target) {
+    const root = target.closest('.tile');
+    if (!root || root.dataset.source === 'self') return false;
+    const tile = [...this.tiles.values()].find((x) => x.root === root);
+    if (!tile) return false;
+    this.focus(this.focused === tile ? null : tile);
+    return true;
+  }
+
+  focus(tile) {
+    if (this.focused) this.focused.setEnlarged(false);
+    this.focused = tile;
+    if (tile) tile.setEnlarged(true);
+    this.container.classList.toggle('focused', !!tile);
+    this.layout();
+  }
+
+  // Picks the number of columns that gives the biggest 16:9 tiles in the space available.
+  layout() {
+    const n = this.tiles.size;
+    this.empty.hidden = n > 0;
+    this.container.dataset.count = String(n);
+    if (n === 0) return;
+    const { width, height } = this.container.getBoundingClientRect();
+    let best = 1;
+    let bestWidth = 0;
+    for (let cols = 1; cols <= n; cols++) {
+      const rows = Math.ceil(n / cols);
+      const w = Math.min(width / cols, (height / rows) * ASPECT);
+      if (w > bestWidth + 1) { bestWidth = w; best = cols; }
+    }
+    this.container.dataset.cols = String(best);
+    this.container.dataset.rows = String(Math.ceil(n / best));
+  }
+}
+
+function splitKey(key) {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
