@@ -1,0 +1,199 @@
+// Package signaling speaks the browser's WebSocket protocol (docs/protocol.md):
+// join with a signed token, SDP and ICE for the two peer connections of each
+// participant, presence, mute state and chat. It never touches RTP.
+package signaling
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"vigie/sfu"
+	"vigie/store"
+	"vigie/token"
+)
+
+// Store is what signaling needs of the database.
+type Store interface {
+	Room(ctx context.Context, id string) (store.Room, error)
+	StartSession(ctx context.Context, s store.Session) error
+	EndSession(ctx context.Context, id string, at time.Time, reason string) error
+}
+
+// Server serves /ws and /api/v1/join-info.
+type Server struct {
+	Log        *slog.Logger
+	SFU        *sfu.SFU
+	Tokens     *token.Signer
+	Store      Store
+	ICEServers []webrtc.ICEServer
+	// PingInterval and PongTimeout bound how long a silent browser stays
+	// in its room (defaults 5 s and 12 s).
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	hubs     map[string]*hub
+	sessions sync.WaitGroup
+	closing  bool
+	shutdown chan struct{}
+}
+
+// Init prepares the server; call it once before Handler.
+func (s *Server) Init() {
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.PingInterval == 0 {
+		s.PingInterval = 5 * time.Second
+	}
+	if s.PongTimeout == 0 {
+		s.PongTimeout = 12 * time.Second
+	}
+	s.hubs = map[string]*hub{}
+	s.shutdown = make(chan struct{})
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     sameOrigin,
+	}
+}
+
+// Handler routes the signaling endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET /api/v1/join-info", s.serveJoinInfo)
+	return mux
+}
+
+// Shutdown closes every session, which closes its peer connections, and
+// waits for them until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		close(s.shutdown)
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.sessions.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sameOrigin accepts WebSocket upgrades only from pages of this server, so
+// another site cannot open a session with a visitor's link.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser: the token still has to be valid
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
+
+// checkLink verifies a token for a room and that the room is open.
+func (s *Server) checkLink(ctx context.Context, roomID, tok string) (token.Claims, store.Room, *Error) {
+	claims, err := s.Tokens.Verify(tok, roomID)
+	if err != nil {
+		return claims, store.Room{}, tokenError(err)
+	}
+	room, err := s.Store.Room(ctx, claims.Room)
+	if errors.Is(err, store.ErrNotFound) {
+		return claims, room, &Error{http.StatusNotFound, CodeRoomNotFound, "no such room"}
+	}
+	if err != nil {
+		s.Log.Error("look up room", "room", claims.Room, "err", err)
+		return claims, room, &Error{http.StatusInternalServerError, CodeInternal, "server error"}
+	}
+	if room.ClosedAt != nil {
+		return claims, room, &Error{http.StatusGone, CodeRoomClosed, "the room has been closed"}
+	}
+	return claims, room, nil
+}
+
+func (s *Server) serveJoinInfo(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	roomID := q.Get("room")
+	if roomID == "" {
+		WriteError(w, &Error{http.StatusBadRequest, CodeBadRequest, "room is missing"})
+		return
+	}
+	claims, room, e := s.checkLink(r.Context(), roomID, q.Get("t"))
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{
+		"room":       roomRef{ID: room.ID, Name: room.Name},
+		"name":       claims.Name,
+		"role":       claims.Role,
+		"expires_at": claims.ExpiresAt().UTC().Format(time.RFC3339),
+	})
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.sessions.Add(1)
+	s.mu.Unlock()
+	defer s.sessions.Done()
+
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered the request
+	}
+	sess := newSession(s, conn, r)
+	sess.run()
+}
+
+// hubFor returns the presence hub of a room, creating it.
+func (s *Server) hubFor(roomID, name string) *hub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hubs[roomID]
+	if h == nil {
+		h = &hub{id: roomID, name: name, members: map[string]*session{}}
+		s.hubs[roomID] = h
+	}
+	return h
+}
+
+// dropHubIfEmpty forgets a room's hub once nobody is in it.
+func (s *Server) dropHubIfEmpty(h *hub) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h.empty() && s.hubs[h.id] == h {
+		delete(s.hubs, h.id)
+	}
+}
+
+func (s *Server) iceServers() []iceServer {
+	list := make([]iceServer, 0, len(s.ICEServers))
+	for _, is := range s.ICEServers {
+		cred, _ := is.Credential.(string)
+		list = append(list, iceServer{URLs: is.URLs, Username: is.Username, Credential: cred})
+	}
+	return list
+}
