@@ -238,4 +238,3 @@ var _ sfu.PeerEvents = (*session)(nil)
 
 // newSessionID names a session row.
 func newSessionID() string { return token.NewID("s_") }
-
