@@ -1,0 +1,49 @@
+// Command vigie is the one binary of vigie: the server and its tools.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `vigie — incident rooms for security teams
+
+Usage:
+  vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo]
+  vigie room create NAME [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
+  vigie version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stdout, stderr)
+	case "room":
+		err = roomCommand(args[1:], stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "vigie", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "vigie: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "vigie:", err)
+		return 1
+	}
+	return 0
+}

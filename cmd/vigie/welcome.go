@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"vigie/rooms"
+)
+
+// printWelcome tells the person who started vigie where to go, and in demo
+// mode creates a room to go to.
+func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error {
+	fmt.Fprintf(w, "\nvigie %s is running: %s/\n", version, s.publicURL)
+	if s.tls.CAFile != "" {
+		fmt.Fprintf(w, "  Local certificate authority: %s\n  SHA-256 fingerprint: %s\n", s.tls.CAFile, s.tls.CAFingerprint)
+		fmt.Fprintln(w, "  Import it into your browser or system to avoid the certificate warning.")
+	}
+	if !demo {
+		fmt.Fprintln(w, "  Create a room with: vigie room create \"Exercice\"")
+		fmt.Fprintln(w)
+		return nil
+	}
+	created, err := s.rooms.Create(ctx, "Salle de démonstration", rooms.DefaultLinks(), 0)
+	if err != nil {
+		return fmt.Errorf("create demonstration room: %w", err)
+	}
+	fmt.Fprintf(w, "\n  Demonstration room %q:\n", created.Room.Name)
+	for _, l := range created.Links {
+		fmt.Fprintf(w, "    %-12s %s\n", l.Role+" link:", l.URL)
+	}
+	fmt.Fprintln(w, "  Open the operator link here and the other in a second browser or on a phone.")
+	fmt.Fprintln(w)
+	return nil
+}
