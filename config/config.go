@@ -1,0 +1,85 @@
+// Package config reads vigie's YAML configuration file. Decoding is strict:
+// an unknown key or a value of the wrong type is an error naming the file,
+// the line and the key, so that a typo never silently falls back to a default.
+package config
+
+import (
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a vigie server.
+type Config struct {
+	Listen    string   `yaml:"listen"`     // HTTPS address, host:port
+	PublicURL string   `yaml:"public_url"` // base URL put in links; derived from Hosts and Listen when empty
+	Data      string   `yaml:"data"`       // data directory: database, generated TLS material, recordings
+	Hosts     []string `yaml:"hosts"`      // names for the generated certificate
+	TLS       TLS      `yaml:"tls"`
+	Admin     Admin    `yaml:"admin"`
+	Log       Log      `yaml:"log"`
+	Links     Links    `yaml:"links"`
+}
+
+// TLS names a provided certificate chain and key; both empty means vigie
+// generates a local CA and certificate in the data directory.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Admin holds what protects the REST API.
+type Admin struct {
+	// APIKeys are the accepted Bearer keys. When empty the server generates
+	// one in <data>/admin.key.
+	APIKeys []string `yaml:"api_keys"`
+}
+
+// Log chooses the log level and format.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // auto (text on a terminal, JSON otherwise), json or text
+}
+
+// Links sets how invitation links behave.
+type Links struct {
+	TTL Duration `yaml:"ttl"` // how long a join link stays valid
+}
+
+// Default returns the configuration used for every key the file leaves out.
+func Default() Config {
+	return Config{
+		Listen: ":8443",
+		Data:   "./data",
+		Hosts:  []string{"localhost"},
+		Log:    Log{Level: "info", Format: "auto"},
+		Links:  Links{TTL: Duration(12 * time.Hour)},
+	}
+}
+
+// PublicBase returns the base URL for links, without a trailing slash:
+// PublicURL when set, otherwise https://<first host>:<port of Listen>, the
+// port left out when it is 443.
+func (c Config) PublicBase() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host := "localhost"
+	for _, h := range c.Hosts {
+		if h != "" && !strings.HasPrefix(h, "*") {
+			host = strings.Trim(h, "[]")
+			break
+		}
+	}
+	_, port, err := net.SplitHostPort(c.Listen)
+	if err != nil || port == "" {
+		port = "8443"
+	}
+	if port == "443" {
+		if strings.Contains(host, ":") {
+			return "https://[" + host + "]"
+		}
+		return "https://" + host
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}

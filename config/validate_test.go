@@ -1,0 +1,60 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // "" for valid; otherwise the whole error
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"listen with host", func(c *Config) { c.Listen = "192.0.2.1:443" }, ""},
+		{"listen IPv6", func(c *Config) { c.Listen = "[::]:8443" }, ""},
+		{"listen without port", func(c *Config) { c.Listen = "localhost" },
+			`listen: "localhost" is not host:port, e.g. ":8443" or "192.0.2.1:443"`},
+		{"listen port name", func(c *Config) { c.Listen = ":https" }, `listen: port "https" is not a number from 1 to 65535`},
+		{"listen port zero", func(c *Config) { c.Listen = ":0" }, `listen: port "0" is not a number from 1 to 65535`},
+		{"listen port too big", func(c *Config) { c.Listen = ":70000" }, `listen: port "70000" is not a number from 1 to 65535`},
+		{"public_url https", func(c *Config) { c.PublicURL = "https://vigie.example.org/base" }, ""},
+		{"public_url http", func(c *Config) { c.PublicURL = "http://vigie.example.org" },
+			`public_url: "http://vigie.example.org" is not an https:// URL`},
+		{"public_url no host", func(c *Config) { c.PublicURL = "https:///x" }, `public_url: "https:///x" is not an https:// URL`},
+		{"public_url query", func(c *Config) { c.PublicURL = "https://a.example.org/?x=1" },
+			`public_url: "https://a.example.org/?x=1" must not carry credentials, a query or a fragment`},
+		{"data empty", func(c *Config) { c.Data = "" }, "data: must not be empty"},
+		{"hosts names and IPs", func(c *Config) { c.Hosts = []string{"*.example.org", "10.0.0.1", "[::1]", "cam_1.local."} }, ""},
+		{"hosts bad", func(c *Config) { c.Hosts = []string{"ok.example.org", "https://x.example.org"} },
+			`hosts[1]: "https://x.example.org" is not a DNS name or IP address`},
+		{"hosts empty entry", func(c *Config) { c.Hosts = []string{""} }, `hosts[0]: "" is not a DNS name or IP address`},
+		{"tls both", func(c *Config) { c.TLS = TLS{Cert: "c.pem", Key: "k.pem"} }, ""},
+		{"tls cert only", func(c *Config) { c.TLS.Cert = "c.pem" }, "tls.key: must be set with tls.cert"},
+		{"tls key only", func(c *Config) { c.TLS.Key = "k.pem" }, "tls.cert: must be set with tls.key"},
+		{"api key good", func(c *Config) { c.Admin.APIKeys = []string{strings.Repeat("k", 16)} }, ""},
+		{"api key short", func(c *Config) { c.Admin.APIKeys = []string{"secret"} },
+			"admin.api_keys[0]: too short: use at least 16 random characters (openssl rand -hex 32)"},
+		{"api key space", func(c *Config) { c.Admin.APIKeys = []string{"0123456789 abcdef"} },
+			"admin.api_keys[0]: must not contain spaces or control characters"},
+		{"log level", func(c *Config) { c.Log.Level = "INFO" }, `log.level: "INFO" is not one of debug, info, warn, error`},
+		{"log format", func(c *Config) { c.Log.Format = "" }, `log.format: "" is not one of auto, json, text`},
+		{"ttl zero", func(c *Config) { c.Links.TTL = 0 }, "links.ttl: must be positive"},
+		{"ttl negative", func(c *Config) { c.Links.TTL = -1 }, "links.ttl: must be positive"},
+		{"several", func(c *Config) { c.Data, c.Links.TTL = "", 0 }, "data: must not be empty\nlinks.ttl: must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.change(&c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || err.Error() != tt.want):
+				t.Errorf("Validate() = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
