@@ -10,10 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"vigie/certs"
@@ -67,7 +65,7 @@ func loadConfig(f serveFlags) (config.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-func serve(args []string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f, err := parseServeFlags(args, stderr)
 	if err != nil {
 		return err
@@ -77,8 +75,6 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 
 	srv, err := newServer(ctx, cfg, log)
 	if err != nil {
