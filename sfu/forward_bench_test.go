@@ -21,12 +21,12 @@ func (c boundContext) CodecParameters() []webrtc.RTPCodecParameters {
 	return []webrtc.RTPCodecParameters{{PayloadType: 96, RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}}
 }
 func (c boundContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
-func (c boundContext) SSRC() webrtc.SSRC                                       { return c.ssrc }
-func (c boundContext) SSRCRetransmission() webrtc.SSRC                         { return 0 }
-func (c boundContext) SSRCForwardErrorCorrection() webrtc.SSRC                 { return 0 }
-func (c boundContext) WriteStream() webrtc.TrackLocalWriter                    { return c.writer }
-func (c boundContext) ID() string                                              { return fmt.Sprint(c.ssrc) }
-func (c boundContext) RTCPReader() interceptor.RTCPReader                      { return nil }
+func (c boundContext) SSRC() webrtc.SSRC                                      { return c.ssrc }
+func (c boundContext) SSRCRetransmission() webrtc.SSRC                        { return 0 }
+func (c boundContext) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
+func (c boundContext) WriteStream() webrtc.TrackLocalWriter                   { return c.writer }
+func (c boundContext) ID() string                                             { return fmt.Sprint(c.ssrc) }
+func (c boundContext) RTCPReader() interceptor.RTCPReader                     { return nil }
 
 type countingWriter struct{ packets, bytes int }
 
