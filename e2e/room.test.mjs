@@ -3,7 +3,16 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Participant, expectGrowth, inboundAudio, inboundVideo, onFailure, state, waitFor } from './lib/browser.mjs';
+import {
+  Participant,
+  expectGrowth,
+  inboundAudio,
+  inboundVideo,
+  onFailure,
+  outboundVideo,
+  state,
+  waitFor,
+} from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 /** tokenOf returns the ?t= token of a join link. */
@@ -201,10 +210,13 @@ describe('a room', () => {
       const created = await server.createRoomAPI('E2E');
       const [alpha, bravo] = await Promise.all([Participant.launch('alpha'), Participant.launch('bravo')]);
       people.push(alpha, bravo);
-      await Promise.all([
-        alpha.join(server.linkURL(linkOfRole(created, 'operator')), 'Alpha Opérateur'),
-        bravo.join(server.linkURL(linkOfRole(created, 'participant')), 'Bravo Pompiers'),
-      ]);
+      // The operator is there first and already sending, as in an incident; the responder comes later.
+      await alpha.join(server.linkURL(linkOfRole(created, 'operator')), 'Alpha Opérateur');
+      await waitFor(async () => (await outboundVideo(alpha.page)) > 0, {
+        timeout: 15_000,
+        what: 'alpha: sending camera frames',
+      });
+      await bravo.join(server.linkURL(linkOfRole(created, 'participant')), 'Bravo Pompiers');
 
       // Each sees a camera tile for the other, named by the name they typed.
       const tileOf = (viewer, name) => viewer.page.locator('.tile[data-source="camera"]', { hasText: name });

@@ -56,6 +56,8 @@ export class Participant {
     page.on('requestfailed', (r) => note('requestfailed', `${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
     page.on('websocket', (ws) => {
       note('websocket', `open ${ws.url()}`);
+      ws.on('framesent', (f) => note('ws >', summarize(f.payload)));
+      ws.on('framereceived', (f) => note('ws <', summarize(f.payload)));
       ws.on('close', () => note('websocket', `closed ${ws.url()}`));
     });
     // A "really leave?" confirmation is answered yes, as a person would.
@@ -97,7 +99,9 @@ export class Participant {
     } catch (err) {
       this.console.push(`[screenshot failed] ${err.message}`);
     }
-    await writeFile(`${base}.console.log`, this.console.join('\n') + '\n');
+    const snapshot = await this.page.evaluate(peerSnapshot).catch((err) => `unavailable: ${err.message}`);
+    const lines = [...this.console, '', 'window.vigie at the failure:', JSON.stringify(snapshot, null, 2)];
+    await writeFile(`${base}.console.log`, lines.join('\n') + '\n');
     saved.push(`${base}.console.log`);
     return saved;
   }
@@ -107,32 +111,77 @@ export class Participant {
   }
 }
 
+/** summarize shortens a signaling message for the log: its type and fields, SDP as a length. */
+function summarize(payload) {
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+  let msg;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return text.slice(0, 300);
+  }
+  if (typeof msg.sdp === 'string') msg.sdp = `<${msg.sdp.length} bytes of SDP>`;
+  return JSON.stringify(msg).slice(0, 400);
+}
+
+/** peerSnapshot runs in the page: the client's state, both connections' states and RTP stats. */
+async function peerSnapshot() {
+  const v = window.vigie;
+  if (!v) return 'window.vigie is not set';
+  const describe = async (pc) => {
+    if (!pc) return null;
+    const rtp = [];
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' || r.type === 'outbound-rtp') {
+        const { type, kind, mid, ssrc, packetsReceived, packetsSent, framesDecoded, framesEncoded, bytesReceived, bytesSent } = r;
+        rtp.push({ type, kind, mid, ssrc, packetsReceived, packetsSent, framesDecoded, framesEncoded, bytesReceived, bytesSent });
+      }
+    });
+    return {
+      connectionState: pc.connectionState,
+      iceConnectionState: pc.iceConnectionState,
+      signalingState: pc.signalingState,
+      transceivers: pc.getTransceivers().map((t) => ({
+        mid: t.mid,
+        direction: t.direction,
+        currentDirection: t.currentDirection,
+        receiverTrack: t.receiver.track && `${t.receiver.track.kind} ${t.receiver.track.readyState} muted=${t.receiver.track.muted}`,
+      })),
+      rtp,
+    };
+  };
+  return { state: v.state, pub: await describe(v.pub), sub: await describe(v.sub) };
+}
+
 /** state is window.vigie.state, or undefined before the client has set it up. */
 export function state(page) {
   return page.evaluate(() => window.vigie?.state);
 }
 
-/** inboundStat sums one field of the subscribe connection's inbound-rtp reports of one kind. */
-export function inboundStat(page, kind, field) {
+/** rtpStat sums one field of the RTP reports of one type and kind on window.vigie.pub or .sub. */
+export function rtpStat(page, pc, type, kind, field) {
   return page.evaluate(
-    async ([kind, field]) => {
-      const pc = window.vigie?.sub;
-      if (!pc) return 0;
+    async ([pc, type, kind, field]) => {
+      const conn = window.vigie?.[pc];
+      if (!conn) return 0;
       let total = 0;
-      (await pc.getStats()).forEach((r) => {
-        if (r.type === 'inbound-rtp' && r.kind === kind) total += r[field] ?? 0;
+      (await conn.getStats()).forEach((r) => {
+        if (r.type === type && r.kind === kind) total += r[field] ?? 0;
       });
       return total;
     },
-    [kind, field],
+    [pc, type, kind, field],
   );
 }
 
 /** inboundVideo is the number of video frames the page has decoded from others. */
-export const inboundVideo = (page) => inboundStat(page, 'video', 'framesDecoded');
+export const inboundVideo = (page) => rtpStat(page, 'sub', 'inbound-rtp', 'video', 'framesDecoded');
 
 /** inboundAudio is the number of audio packets the page has received from others. */
-export const inboundAudio = (page) => inboundStat(page, 'audio', 'packetsReceived');
+export const inboundAudio = (page) => rtpStat(page, 'sub', 'inbound-rtp', 'audio', 'packetsReceived');
+
+/** outboundVideo is the number of video frames the page has encoded and sent on its publish connection. */
+export const outboundVideo = (page) => rtpStat(page, 'pub', 'outbound-rtp', 'video', 'framesEncoded');
 
 /**
  * expectGrowth watches a counter for at least `window` ms and resolves once it has grown by at
