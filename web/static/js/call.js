@@ -253,7 +253,9 @@ export class CallSession {
 
   refreshSelf() {
     const sending = this.local.sending();
-    this.tiles.setSelf(this.self ? this.self.id : '', sending.video ? this.local.camTrack : null, sending.audio);
+    const id = this.self ? this.self.id : '';
+    const name = this.self ? this.self.name : this.name;
+    this.tiles.setSelf(id, name, sending.video ? this.local.camTrack : null, sending.audio);
     this.controls.setMic(sending.audio);
     this.controls.setCam(sending.video);
     this.controls.setScreen(!!this.screenTrack);
@@ -343,6 +345,9 @@ export class CallSession {
     this.chat.destroy();
     this.people.destroy();
     this.controls.setEnabled(false);
+    this.controls.setScreen(false);
+    this.controls.setPanel(null);
+    this.controls.setUnread(0);
     this.onPeers({ pub: null, sub: null });
   }
 

@@ -84,7 +84,8 @@ export async function openScreen() {
   return track;
 }
 
-function isRefusal(err) {
+/** Whether the person or a policy refused access to a device. */
+export function isRefusal(err) {
   return !!err && (err.name === 'NotAllowedError' || err.name === 'SecurityError' || err.name === 'PermissionDeniedError');
 }
 

@@ -3,7 +3,7 @@
 // link never joins anything: mail scanners open links too.
 
 import { byId, el, initials, show } from './dom.js';
-import { canPickSpeaker, listDevices, mediaErrorKey } from './devices.js';
+import { canPickSpeaker, isRefusal, listDevices, mediaErrorKey } from './devices.js';
 import { errorWords, formatDateTime, t } from './i18n.js';
 import { LevelMeter } from './meter.js';
 
@@ -136,16 +136,27 @@ export class Prejoin {
 
   renderMedia() {
     const { local, ui } = this;
-    ui.camOff.checked = !local.camOn || (!local.camTrack && !!local.errors.video);
-    ui.camOff.disabled = local.camOn && !local.camTrack && !!local.errors.video;
-    ui.micOff.checked = !local.micOn;
-    ui.micOff.disabled = !local.micTrack;
+    // A device that cannot be had shows as "off", and its switch cannot be turned back on here.
+    const camMissing = this.missing('video');
+    const micMissing = this.missing('audio');
+    ui.camOff.checked = !local.camOn || camMissing;
+    ui.camOff.disabled = camMissing;
+    ui.micOff.checked = !local.micOn || micMissing;
+    ui.micOff.disabled = micMissing;
     this.renderPreview();
     if (local.micTrack !== this.meterTrack) {
       this.meterTrack = local.micTrack;
       this.meter.attach(local.micTrack);
     }
+    show(this.meter.container, !!local.micTrack);
     this.renderNotice();
+  }
+
+  // Whether a device kind was wanted but could not be opened (or cannot be at all).
+  missing(kind) {
+    const local = this.local;
+    const track = kind === 'audio' ? local.micTrack : local.camTrack;
+    return !track && (local.availability !== 'ok' || !!local.errors[kind]);
   }
 
   renderPreview() {
@@ -158,7 +169,7 @@ export class Prejoin {
     }
     show(ui.off, !track);
     ui.offInitials.textContent = initials(ui.name.value || (this.info && this.info.name));
-    ui.offText.textContent = local.errors.video && local.camOn ? t('prejoin.noCamera') : t('prejoin.previewOff');
+    ui.offText.textContent = this.missing('video') ? t('prejoin.noCamera') : t('prejoin.previewOff');
   }
 
   renderNotice() {
@@ -191,15 +202,20 @@ export class Prejoin {
     await this.fillDevices();
   }
 
+  // Device pickers appear only where a choice can help: not when access is refused or
+  // impossible, and the speaker only where the browser can route sound.
   async fillDevices() {
     let found;
     try { found = await listDevices(); } catch { return; }
-    const camTrack = this.local.camTrack;
-    const micTrack = this.local.micTrack;
-    fillSelect('pick-camera', found.cameras, t('prejoin.camera'), currentDevice(camTrack, this.local.camId));
-    fillSelect('pick-mic', found.microphones, t('prejoin.microphone'), currentDevice(micTrack, this.local.micId));
+    const local = this.local;
+    const refused = local.availability !== 'ok' || [local.errors.audio, local.errors.video]
+      .some(isRefusal);
+    const cameras = refused ? [] : found.cameras;
+    const microphones = refused ? [] : found.microphones;
     const speakers = canPickSpeaker() ? found.speakers : [];
-    fillSelect('pick-speaker', speakers, t('prejoin.speaker'), this.local.speakerId);
+    fillSelect('pick-camera', cameras, t('prejoin.camera'), currentDevice(local.camTrack, local.camId));
+    fillSelect('pick-mic', microphones, t('prejoin.microphone'), currentDevice(local.micTrack, local.micId));
+    fillSelect('pick-speaker', speakers, t('prejoin.speaker'), local.speakerId);
   }
 
   submit() {

@@ -45,7 +45,9 @@ export class Subscriber {
   }
 
   createConnection() {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
+    // The server's offer decides bundling; max-bundle here would refuse its first offer, which
+    // may carry no media section (and so no BUNDLE group) when nobody sends yet.
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     pc.addEventListener('icecandidate', (e) => {
       this.send('ice', { pc: 'sub', candidate: e.candidate ? e.candidate.toJSON() : null });
     });

@@ -6,8 +6,6 @@
 import { initials } from './dom.js';
 import { t } from './i18n.js';
 
-const ASPECT = 16 / 9;
-
 class Tile {
   constructor(template, participant, source) {
     this.root = template.content.firstElementChild.cloneNode(true);
@@ -47,11 +45,14 @@ class Tile {
     return tracks.length > 0;
   }
 
-  /** name: the label; micOff: show the mute badge; wantVideo: false when the camera is off. */
-  update({ name, micOff, wantVideo }) {
+  /**
+   * name: the label; micOff: show the mute badge; wantVideo: false when the camera is off;
+   * initialsOf: the name the camera-off placeholder takes its initials from.
+   */
+  update({ name, micOff, wantVideo, initialsOf = name }) {
     this.name = name;
     this.nameLabel.textContent = name;
-    this.initials.textContent = initials(name);
+    this.initials.textContent = initials(initialsOf);
     this.badge.classList.toggle('shown', !!micOff);
     this.wantVideo = wantVideo;
     this.refresh();
@@ -115,14 +116,14 @@ export class TileGrid {
   }
 
   /** Shows the person's own camera (track may be null) as the self-view. */
-  setSelf(participantId, track, micOn) {
+  setSelf(participantId, name, track, micOn) {
     if (!this.self) {
       this.self = new Tile(this.template, participantId, 'self');
       this.container.append(this.self.root);
     }
     this.self.root.dataset.participant = participantId;
     this.self.setTracks(track ? [track] : []);
-    this.self.update({ name: t('call.you'), micOff: !micOn, wantVideo: !!track });
+    this.self.update({ name: t('call.you'), initialsOf: name, micOff: !micOn, wantVideo: !!track });
     this.self.play();
   }
 
@@ -257,20 +258,24 @@ export class TileGrid {
     this.layout();
   }
 
-  // Picks the number of columns that gives the biggest 16:9 tiles in the space available.
+  // Picks the number of columns that gives the biggest tiles in the space available.
   layout() {
     const n = this.tiles.size;
     this.empty.hidden = n > 0;
     this.container.dataset.count = String(n);
     if (n === 0) return;
     const { width, height } = this.container.getBoundingClientRect();
+    // A phone held upright fits more, bigger tiles at 4:3 than at 16:9 (the stylesheet agrees).
+    const portrait = height > width * 1.2;
+    const aspect = portrait ? 4 / 3 : 16 / 9;
     let best = 1;
     let bestWidth = 0;
     for (let cols = 1; cols <= n; cols++) {
       const rows = Math.ceil(n / cols);
-      const w = Math.min(width / cols, (height / rows) * ASPECT);
+      const w = Math.min(width / cols, (height / rows) * aspect);
       if (w > bestWidth + 1) { bestWidth = w; best = cols; }
     }
+    this.container.dataset.shape = portrait ? 'portrait' : 'landscape';
     this.container.dataset.cols = String(best);
     this.container.dataset.rows = String(Math.ceil(n / best));
   }
