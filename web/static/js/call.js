@@ -36,6 +36,8 @@ export class CallSession {
     this.subscriber = null;
     this.screenTrack = null;
     this.lastMedia = '';
+    // Negotiation messages that arrive before `joined` (which carries the ICE servers) wait here.
+    this.early = [];
     this.listeners = new AbortController();
     this.signaling = new Signaling();
     this.tiles = new TileGrid({
@@ -74,9 +76,9 @@ export class CallSession {
       .on('participant_joined', (m) => this.upsert(m.participant))
       .on('participant_updated', (m) => this.upsert(m.participant))
       .on('participant_left', (m) => this.removeParticipant(m.id))
-      .on('pub_answer', (m) => this.publisher && this.publisher.onAnswer(m.sdp))
-      .on('sub_offer', (m) => this.subscriber && this.subscriber.onOffer(m))
-      .on('ice', (m) => this.onRemoteCandidate(m))
+      .on('pub_answer', (m) => this.onNegotiation(m))
+      .on('sub_offer', (m) => this.onNegotiation(m))
+      .on('ice', (m) => this.onNegotiation(m))
       .on('chat', (m) => this.chat.add(m))
       .on('error', (m) => this.onServerError(m));
     sig.onLost = () => this.lost();
@@ -107,6 +109,9 @@ export class CallSession {
     this.watch(this.publisher.pc);
     this.reportPeers();
     this.publisher.start(this.local.micTrack, this.local.camOn ? this.local.camTrack : null);
+    const early = this.early;
+    this.early = [];
+    for (const m of early) this.onNegotiation(m);
     this.tiles.setSinkId(this.local.speakerId);
     this.controls.setEnabled(true);
     this.lastMedia = JSON.stringify(this.media());
@@ -132,10 +137,17 @@ export class CallSession {
     this.renderPeople();
   }
 
-  onRemoteCandidate(msg) {
-    const candidate = msg.candidate || null;
-    if (msg.pc === 'pub' && this.publisher) this.publisher.addRemoteCandidate(candidate);
-    else if (msg.pc === 'sub' && this.subscriber) this.subscriber.addRemoteCandidate(candidate);
+  // pub_answer, sub_offer and ice. The server may start offering the subscribe connection
+  // before its `joined` has been read here; such messages are kept and replayed in order.
+  onNegotiation(msg) {
+    if (!this.publisher) {
+      this.early.push(msg);
+      return;
+    }
+    if (msg.type === 'pub_answer') this.publisher.onAnswer(msg.sdp);
+    else if (msg.type === 'sub_offer') this.subscriber.onOffer(msg);
+    else if (msg.pc === 'pub') this.publisher.addRemoteCandidate(msg.candidate || null);
+    else if (msg.pc === 'sub') this.subscriber.addRemoteCandidate(msg.candidate || null);
   }
 
   onServerError({ code, message }) {

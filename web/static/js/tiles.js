@@ -99,6 +99,8 @@ export class TileGrid {
     this.onSoundBlocked = onSoundBlocked;
     this.tiles = new Map();
     this.people = new Map();
+    // Who left: an offer still in flight may name their tracks, which must not bring them back.
+    this.left = new Set();
     this.self = null;
     this.focused = null;
     this.sinkId = '';
@@ -130,6 +132,7 @@ export class TileGrid {
   /** Adds or updates a participant ({id, name, media}); everyone gets a camera tile. */
   upsert(participant) {
     this.people.set(participant.id, participant);
+    this.left.delete(participant.id);
     this.tileFor(participant.id, 'camera');
     this.refreshLabels(participant.id);
     this.layout();
@@ -138,6 +141,7 @@ export class TileGrid {
   /** Removes every tile of a participant who left. */
   remove(id) {
     this.people.delete(id);
+    this.left.add(id);
     for (const source of ['camera', 'screen']) this.drop(`${id}:${source}`);
     this.layout();
   }
@@ -145,18 +149,21 @@ export class TileGrid {
   /**
    * Matches tiles to the receiving tracks ({participant, source, track}) from the subscriber:
    * microphone and camera go to the camera tile, a screen to its own tile, which is removed when
-   * its track is gone.
+   * its track is gone. A camera tile stays while its participant is in the room, even without
+   * tracks (it shows their initials); one that only existed for tracks goes with them.
    */
   setBindings(bindings) {
     const wanted = new Map();
     for (const b of bindings) {
+      if (this.left.has(b.participant)) continue;
       const key = `${b.participant}:${b.source === 'screen' ? 'screen' : 'camera'}`;
       if (!wanted.has(key)) wanted.set(key, []);
       wanted.get(key).push(b.track);
     }
     for (const [key, tile] of this.tiles) {
       if (wanted.has(key)) continue;
-      if (tile.source === 'screen') this.drop(key);
+      const [participant] = splitKey(key);
+      if (tile.source === 'screen' || !this.people.has(participant)) this.drop(key);
       else tile.setTracks([]);
     }
     for (const [key, tracks] of wanted) {
