@@ -11,6 +11,7 @@ import {
   onFailure,
   outboundVideo,
   state,
+  videoStreams,
   waitFor,
 } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
@@ -204,7 +205,7 @@ describe('a room', () => {
     });
   });
 
-  it('two browsers meet: they see and hear each other, chat, and one leaves', { timeout: 120_000 }, async (t) => {
+  it('two browsers meet: they see and hear each other, chat, share a screen, and one leaves', { timeout: 120_000 }, async (t) => {
     await withPeople(t, 'meeting', async (people) => {
       const { server } = ctx;
       const created = await server.createRoomAPI('E2E');
@@ -223,7 +224,8 @@ describe('a room', () => {
       await tileOf(alpha, 'Bravo Pompiers').waitFor({ state: 'visible', timeout: 20_000 });
       await tileOf(bravo, 'Alpha Opérateur').waitFor({ state: 'visible', timeout: 20_000 });
       const bravoId = await tileOf(alpha, 'Bravo Pompiers').getAttribute('data-participant');
-      assert.ok(bravoId, 'the tile says whose it is (data-participant)');
+      const alphaId = await tileOf(bravo, 'Alpha Opérateur').getAttribute('data-participant');
+      assert.ok(bravoId && alphaId, 'a tile says whose it is (data-participant)');
 
       // Each decodes the other's video and receives the other's audio.
       for (const viewer of [alpha, bravo]) {
@@ -256,6 +258,21 @@ describe('a room', () => {
         assert.equal(await shown.textContent(), text);
         assert.equal(await shown.locator('b').count(), 0, 'chat markup is not interpreted');
       }
+
+      // Alpha shares a screen: Bravo gets a second video, in a screen tile, which goes when it stops.
+      await alpha.page.locator('#btn-screen').click();
+      const screenTile = bravo.page.locator(`.tile[data-source="screen"][data-participant="${alphaId}"]`);
+      await screenTile.waitFor({ state: 'visible', timeout: 20_000 });
+      const decoding = await waitFor(
+        async () => {
+          const streams = await videoStreams(bravo.page);
+          return streams.filter((frames) => frames > 0).length >= 2 && streams;
+        },
+        { timeout: 20_000, what: "bravo: decoding both alpha's camera and screen" },
+      );
+      t.diagnostic(`bravo decodes video streams with frames ${JSON.stringify(decoding)}`);
+      await alpha.page.locator('#btn-screen').click();
+      await screenTile.waitFor({ state: 'detached', timeout: 10_000 });
 
       // Bravo leaves: Alpha's tiles for Bravo go away.
       await bravo.page.locator('#btn-leave').click();

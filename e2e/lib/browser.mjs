@@ -180,6 +180,17 @@ export const inboundVideo = (page) => rtpStat(page, 'sub', 'inbound-rtp', 'video
 /** inboundAudio is the number of audio packets the page has received from others. */
 export const inboundAudio = (page) => rtpStat(page, 'sub', 'inbound-rtp', 'audio', 'packetsReceived');
 
+/** videoStreams lists framesDecoded of each video stream received on window.vigie.sub. */
+export function videoStreams(page) {
+  return page.evaluate(async () => {
+    const frames = [];
+    (await window.vigie?.sub?.getStats())?.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') frames.push(r.framesDecoded ?? 0);
+    });
+    return frames;
+  });
+}
+
 /** outboundVideo is the number of video frames the page has encoded and sent on its publish connection. */
 export const outboundVideo = (page) => rtpStat(page, 'pub', 'outbound-rtp', 'video', 'framesEncoded');
 
