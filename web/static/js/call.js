@@ -15,6 +15,9 @@ import { Signaling } from './signaling.js';
 import { Subscriber } from './subscriber.js';
 import { TileGrid } from './tiles.js';
 
+// How long to wait for `joined` after opening the WebSocket.
+const JOIN_TIMEOUT_MS = 20_000;
+
 // Server errors after which this link cannot be in the call: back to an error screen.
 const FATAL_CODES = new Set([
   'token_missing', 'token_invalid', 'token_expired', 'token_wrong_room', 'room_not_found', 'room_closed',
@@ -36,6 +39,7 @@ export class CallSession {
     this.subscriber = null;
     this.screenTrack = null;
     this.lastMedia = '';
+    this.joinTimer = 0;
     // Negotiation messages that arrive before `joined` (which carries the ICE servers) wait here.
     this.early = [];
     this.listeners = new AbortController();
@@ -82,6 +86,9 @@ export class CallSession {
       .on('chat', (m) => this.chat.add(m))
       .on('error', (m) => this.onServerError(m));
     sig.onLost = () => this.lost();
+    // A proxy that swallows the WebSocket upgrade leaves it hanging rather than failing: after a
+    // while, say so and offer to try again instead of "Connecting…" forever.
+    this.joinTimer = setTimeout(() => { if (!this.self) this.lost(); }, JOIN_TIMEOUT_MS);
     try {
       await sig.connect();
     } catch (err) {
@@ -94,6 +101,7 @@ export class CallSession {
   }
 
   onJoined(msg) {
+    clearTimeout(this.joinTimer);
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
     for (const p of msg.participants || []) this.upsert(p);
@@ -118,6 +126,8 @@ export class CallSession {
     this.refreshSelf();
     this.banner.hide('connect');
     this.onState('joined');
+    // The Join button that had the focus is gone; keyboard users land on the controls.
+    this.controls.buttons.mic.focus({ preventScroll: true });
   }
 
   upsert(participant) {
@@ -348,6 +358,7 @@ export class CallSession {
   // Closes the connections and clears the call area; the controls stay for Leave and Rejoin.
   teardown() {
     this.ended = true;
+    clearTimeout(this.joinTimer);
     if (this.screenTrack) this.screenTrack.stop();
     this.screenTrack = null;
     if (this.publisher) this.publisher.close();
