@@ -41,6 +41,7 @@ export class Prejoin {
     this.onJoin = onJoin;
     this.info = null;
     this.active = false;
+    this.starting = false;
     this.camOffChosen = false;
     this.meter = new LevelMeter(byId('mic-meter'));
     this.meterTrack = null;
@@ -94,8 +95,12 @@ export class Prejoin {
     this.renderInfo();
     show(this.ui.loading, false);
     show(this.ui.form, true);
+    // Until the devices have answered, the preview shows nothing rather than "Camera off".
+    this.starting = true;
     this.renderMedia();
     await this.local.start();
+    this.starting = false;
+    this.renderMedia();
     await this.fillDevices();
   }
 
@@ -169,7 +174,8 @@ export class Prejoin {
     }
     show(ui.off, !track);
     ui.offInitials.textContent = initials(ui.name.value || (this.info && this.info.name));
-    ui.offText.textContent = this.missing('video') ? t('prejoin.noCamera') : t('prejoin.previewOff');
+    if (this.starting) ui.offText.textContent = '';
+    else ui.offText.textContent = this.missing('video') ? t('prejoin.noCamera') : t('prejoin.previewOff');
   }
 
   renderNotice() {
