@@ -16,6 +16,8 @@ LDFLAGS   := -X main.version=$(VERSION)
 FUZZTIME  ?= 20s
 # One test file at a time: each runs its own server and browsers, and CI has two cores.
 E2E_FLAGS ?= --test-concurrency=1 --test-reporter=spec
+# Screenshots and logs in e2e/test-results/ are those of the last run only.
+E2E       := rm -rf e2e/test-results && cd e2e && node --test $(E2E_FLAGS)
 
 .PHONY: help build run test deps vet unit e2e bench lint fuzz clean
 
@@ -39,10 +41,10 @@ unit:
 
 # The browser suite runs last so that its summary is the last thing printed.
 test: deps vet unit build ## everything: vet, Go tests with the race detector, browser tests
-	cd e2e && node --test $(E2E_FLAGS)
+	$(E2E)
 
 e2e: deps build ## the browser tests only (Debian Chromium through playwright-core)
-	cd e2e && node --test $(E2E_FLAGS)
+	$(E2E)
 
 bench: ## SFU benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./sfu/...
