@@ -3,7 +3,6 @@
 // builds a new one, which keeps every piece of state tied to one connection and leaves room for
 // automatic reconnection to be added around it later.
 
-import { Banner } from './banner.js';
 import { Chat } from './chat.js';
 import { Controls } from './controls.js';
 import { isCancelled, mediaErrorKey, openScreen } from './devices.js';
