@@ -24,23 +24,21 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' wss: ws:; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-// securityHeaders are set on every response, pages and API alike.
-var securityHeaders = [...][2]string{
-	{"Content-Security-Policy", contentSecurityPolicy},
-	{"X-Content-Type-Options", "nosniff"},
-	{"Referrer-Policy", "no-referrer"},
-	{"X-Frame-Options", "DENY"},
-	{"Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)"},
-	{"Strict-Transport-Security", "max-age=31536000"},
-}
-
-// SecurityHeaders wraps next so that every response carries vigie's security headers. The
-// Referrer-Policy matters most: join links carry a token in their query string and must never
-// leak to another site through the Referer header.
+// SecurityHeaders wraps next so that every response, pages and API alike, carries vigie's
+// security headers. The Referrer-Policy matters most: join links carry a token in their query
+// string and must never leak to another site through the Referer header.
 func SecurityHeaders(next http.Handler) http.Handler {
+	headers := [...][2]string{
+		{"Content-Security-Policy", contentSecurityPolicy},
+		{"X-Content-Type-Options", "nosniff"},
+		{"Referrer-Policy", "no-referrer"},
+		{"X-Frame-Options", "DENY"},
+		{"Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)"},
+		{"Strict-Transport-Security", "max-age=31536000"},
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for _, kv := range securityHeaders {
+		for _, kv := range headers {
 			h.Set(kv[0], kv[1])
 		}
 		next.ServeHTTP(w, r)
