@@ -81,6 +81,12 @@ func (c *session) handleJoin(m inbound) bool {
 		replaced.sendError(&Error{Code: CodeReplaced, Message: "this link was opened in another window"})
 		replaced.stop("replaced")
 	}
+	if others == nil {
+		others = []Participant{}
+	}
+	// joined goes first: joining the media room may queue a subscribe offer
+	// at once, and the browser needs the ICE servers before it.
+	c.send(joinedMsg{Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others, ICEServers: c.srv.iceServers()})
 	peer, err := c.srv.SFU.Join(room.ID, self.ID, c)
 	if err != nil {
 		c.log.Error("join media room", "err", err)
@@ -92,10 +98,6 @@ func (c *session) handleJoin(m inbound) bool {
 	c.peer = peer
 	c.mu.Unlock()
 
-	if others == nil {
-		others = []Participant{}
-	}
-	c.send(joinedMsg{Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others, ICEServers: c.srv.iceServers()})
 	kind := "participant_joined"
 	if replaced != nil {
 		kind = "participant_updated"

@@ -352,3 +352,25 @@ func TestMediaFlowsThroughSignaling(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinedComesBeforeFirstOffer(t *testing.T) {
+	e := newEnv(t)
+	room := e.room("Exercice")
+	alice := e.joinMedia(room, "p_a", "Alice", true)
+	alice.publish(t)
+	alice.pumpICE(t)
+	watcher := e.joinMedia(room, "p_w", "Watcher", false)
+	watcher.answer(t) // the track is published once its first packets arrive
+
+	late := e.dial()
+	late.send(map[string]any{"type": "join", "token": e.token(room, "p_l", "Late", time.Hour)})
+	select {
+	case m := <-late.in:
+		if m["type"] != "joined" {
+			t.Fatalf("first message %v, want joined", m["type"])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message after join")
+	}
+	late.expect("sub_offer")
+}
