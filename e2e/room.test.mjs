@@ -8,6 +8,7 @@ import {
   expectGrowth,
   inboundAudio,
   inboundVideo,
+  joinUsable,
   onFailure,
   outboundVideo,
   state,
@@ -51,13 +52,6 @@ function linkOfRole(created, role) {
   const link = created.links.find((l) => l.role === role);
   assert.ok(link, `a ${role} link among ${JSON.stringify(created.links)}`);
   return link;
-}
-
-/** joinUsable says whether a person could press Join: the button is there, visible and enabled. */
-async function joinUsable(page) {
-  const button = page.locator('#join-button');
-  if ((await button.count()) === 0) return false;
-  return (await button.isVisible()) && (await button.isEnabled());
 }
 
 /** openPanel shows a side panel (chat, people) unless its content is already on screen. */
@@ -141,9 +135,8 @@ describe('a room', () => {
       p.page.on('response', (r) => {
         if (r.url().startsWith(server.url)) responses.push(r);
       });
-      await p.page.goto(url);
+      await p.open(url);
       await p.page.locator('#display-name').waitFor({ state: 'visible' });
-      await waitFor(() => joinUsable(p.page), { timeout: 10_000, what: '#join-button usable on a valid link' });
       const sniffable = responses
         .filter((r) => r.headers()['x-content-type-options'] !== 'nosniff')
         .map((r) => `${r.status()} ${r.url()}`);
@@ -183,8 +176,7 @@ describe('a room', () => {
       const p = await Participant.launch('visitor');
       people.push(p);
       // The valid link first, so that the refusals below are not an error page shown to everyone.
-      await p.page.goto(server.linkURL(linkOfRole(roomA, 'operator')));
-      await waitFor(() => joinUsable(p.page), { timeout: 10_000, what: '#join-button usable on a valid link' });
+      await p.open(server.linkURL(linkOfRole(roomA, 'operator')));
       const validError = p.page.locator('#prejoin-error');
       assert.ok(
         !(await validError.isVisible()) || !(await validError.innerText()).trim(),
@@ -217,7 +209,11 @@ describe('a room', () => {
         timeout: 15_000,
         what: 'alpha: sending camera frames',
       });
-      await bravo.join(server.linkURL(linkOfRole(created, 'participant')), 'Bravo Pompiers');
+      // Opening a link only shows the pre-join page: mail scanners open links too, and join nothing.
+      const tilesBefore = await alpha.page.locator('.tile').count();
+      await bravo.open(server.linkURL(linkOfRole(created, 'participant')));
+      assert.equal(await alpha.page.locator('.tile').count(), tilesBefore, 'a link opened but not joined adds no tile');
+      await bravo.enter('Bravo Pompiers');
 
       // Each sees a camera tile for the other, named by the name they typed.
       const tileOf = (viewer, name) => viewer.page.locator('.tile[data-source="camera"]', { hasText: name });

@@ -77,15 +77,26 @@ export class Participant {
     return this.console.filter((l) => /Content Security Policy/i.test(l));
   }
 
-  /** join opens a link, types a display name, clicks Join and waits for the client to be in the call. */
-  async join(url, displayName) {
+  /** open loads a join link and waits for the pre-join page to offer its Join button. */
+  async open(url) {
     await this.page.goto(url);
+    await waitFor(() => joinUsable(this.page), { timeout: 15_000, what: `${this.label}: #join-button usable` });
+  }
+
+  /** enter types a display name on the pre-join page, clicks Join and waits to be in the call. */
+  async enter(displayName) {
     await this.page.locator('#display-name').fill(displayName);
     await this.page.locator('#join-button').click();
     await waitFor(async () => (await state(this.page)) === 'joined', {
       timeout: 20_000,
       what: `${this.label}: window.vigie.state === 'joined'`,
     });
+  }
+
+  /** join opens a link and enters the call under a display name. */
+  async join(url, displayName) {
+    await this.open(url);
+    await this.enter(displayName);
   }
 
   /** saveArtifacts writes a screenshot and the console log under e2e/test-results/. */
@@ -151,6 +162,13 @@ async function peerSnapshot() {
     };
   };
   return { state: v.state, pub: await describe(v.pub), sub: await describe(v.sub) };
+}
+
+/** joinUsable says whether a person could press Join: the button is there, visible and enabled. */
+export async function joinUsable(page) {
+  const button = page.locator('#join-button');
+  if ((await button.count()) === 0) return false;
+  return (await button.isVisible()) && (await button.isEnabled());
 }
 
 /** state is window.vigie.state, or undefined before the client has set it up. */
