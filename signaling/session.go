@@ -188,13 +188,15 @@ func (c *session) leave() {
 	if h == nil {
 		return
 	}
+	// Media first: every subscribe offer that still names this
+	// participant's tracks is then queued before participant_left.
+	if peer != nil {
+		peer.Close()
+	}
 	if h.leave(c) {
 		h.broadcast(leftMsg{Type: "participant_left", ID: self.ID}, nil)
 	}
 	c.srv.dropHubIfEmpty(h)
-	if peer != nil {
-		peer.Close()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := c.srv.Store.EndSession(ctx, sid, time.Now().UTC(), c.reason); err != nil {

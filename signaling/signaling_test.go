@@ -374,3 +374,24 @@ func TestJoinedComesBeforeFirstOffer(t *testing.T) {
 	}
 	late.expect("sub_offer")
 }
+
+func TestTracksWithdrawnBeforeParticipantLeft(t *testing.T) {
+	e := newEnv(t)
+	room := e.room("Exercice")
+	alice := e.joinMedia(room, "p_a", "Alice", true)
+	alice.publish(t)
+	alice.pumpICE(t)
+	bob := e.joinMedia(room, "p_b", "Bob", false)
+	if tracks := bob.answer(t); len(tracks) != 1 {
+		t.Fatalf("tracks %v", tracks)
+	}
+	alice.send(map[string]any{"type": "leave"})
+	// The offer withdrawing Alice's camera comes first, and no offer after
+	// participant_left names her.
+	if tracks := bob.answer(t); len(tracks) != 0 {
+		t.Fatalf("withdrawal offer still lists %v", tracks)
+	}
+	if m := bob.expect("participant_left"); m["id"] != "p_a" {
+		t.Fatalf("left %v", m)
+	}
+}
