@@ -15,10 +15,15 @@ import (
 type boundContext struct {
 	ssrc   webrtc.SSRC
 	writer *countingWriter
+	codec  webrtc.RTPCodecCapability // VP8 when empty
 }
 
 func (c boundContext) CodecParameters() []webrtc.RTPCodecParameters {
-	return []webrtc.RTPCodecParameters{{PayloadType: 96, RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}}
+	codec := c.codec
+	if codec.MimeType == "" {
+		codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	}
+	return []webrtc.RTPCodecParameters{{PayloadType: 96, RTPCodecCapability: codec}}
 }
 func (c boundContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
 func (c boundContext) SSRC() webrtc.SSRC                                      { return c.ssrc }

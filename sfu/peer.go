@@ -35,7 +35,8 @@ const (
 
 // TrackInfo tells a subscriber whose track a transceiver carries.
 type TrackInfo struct {
-	Participant string `json:"participant"`
+	Participant string `json:"participant,omitempty"` // a participant's track
+	Camera      string `json:"camera,omitempty"`      // or a camera's
 	Source      Source `json:"source"`
 }
 
@@ -73,12 +74,15 @@ type Peer struct {
 	sources     map[string]Source // publish transceiver mid -> source
 	ups         []*UpTrack
 	sub         *webrtc.PeerConnection
-	downs       map[*UpTrack]*DownTrack
+	downs       map[published]subscription
 	inFlight    bool // a subscribe offer awaits its answer
 	offerAgain  bool // something changed while an offer was in flight
 	pendingPub  []webrtc.ICECandidateInit
 	pendingSub  []webrtc.ICECandidateInit
 	subAnswered bool
+
+	subConnected     chan struct{}
+	subConnectedOnce sync.Once
 
 	wg sync.WaitGroup
 }
@@ -88,7 +92,10 @@ func newPeer(id string, r *Room, ev PeerEvents) (*Peer, error) {
 		id: id, room: r, ev: ev,
 		log:     r.sfu.cfg.Log.With("room", r.id, "participant", id),
 		sources: map[string]Source{},
-		downs:   map[*UpTrack]*DownTrack{},
+		downs:   map[published]subscription{},
+		// closed when the subscribe connection first connects: a camera
+		// viewer starts then.
+		subConnected: make(chan struct{}),
 	}
 	pub, err := p.newConnection(PCPublish)
 	if err != nil {
@@ -117,6 +124,9 @@ func (p *Peer) newConnection(kind PCKind) (*webrtc.PeerConnection, error) {
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("peer connection state", "pc", kind, "state", s.String())
+		if kind == PCSubscribe && s == webrtc.PeerConnectionStateConnected {
+			p.subConnectedOnce.Do(func() { close(p.subConnected) })
+		}
 		// Closed without our Close means the browser's DTLS said goodbye.
 		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
 			p.ev.ConnectionFailed(kind)
@@ -240,10 +250,10 @@ func (p *Peer) Close() {
 		p.room.unpublish(up)
 	}
 	p.mu.Lock()
-	for up, d := range p.downs {
-		up.removeDown(d)
+	for _, sub := range p.downs {
+		sub.cancel()
 	}
-	p.downs = map[*UpTrack]*DownTrack{}
+	p.downs = map[published]subscription{}
 	sub := p.sub
 	p.mu.Unlock()
 

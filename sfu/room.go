@@ -10,7 +10,7 @@ type Room struct {
 
 	mu     sync.Mutex
 	peers  map[string]*Peer
-	tracks []*UpTrack
+	tracks []published
 	// holds counts peers plus joins under way; the room is dropped at zero.
 	holds int
 }
@@ -79,19 +79,19 @@ func (r *Room) remove(p *Peer) {
 }
 
 // publish offers t to every other peer of the room.
-func (r *Room) publish(t *UpTrack) {
+func (r *Room) publish(t published) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.tracks = append(r.tracks, t)
 	for _, p := range r.peers {
-		if p != t.owner {
+		if p != t.publisher() {
 			p.subscribe(t)
 		}
 	}
 }
 
 // unpublish withdraws t from every subscriber.
-func (r *Room) unpublish(t *UpTrack) {
+func (r *Room) unpublish(t published) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, x := range r.tracks {
@@ -103,4 +103,15 @@ func (r *Room) unpublish(t *UpTrack) {
 	for _, p := range r.peers {
 		p.unsubscribe(t)
 	}
+}
+
+func (r *Room) has(t published) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.tracks {
+		if x == t {
+			return true
+		}
+	}
+	return false
 }

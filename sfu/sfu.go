@@ -131,3 +131,35 @@ func (s *SFU) Close() {
 		}
 	}
 }
+
+// AttachFeed shows a camera feed in a room: every peer there now, and
+// every peer that joins later, receives it. The room stays while the feed
+// is attached.
+func (s *SFU) AttachFeed(roomID string, f *Feed) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	r := s.rooms[roomID]
+	if r == nil {
+		r = newRoom(roomID, s)
+		s.rooms[roomID] = r
+	}
+	r.reserve()
+	s.mu.Unlock()
+	r.publish(f)
+	return nil
+}
+
+// DetachFeed withdraws a feed from a room's peers.
+func (s *SFU) DetachFeed(roomID string, f *Feed) {
+	s.mu.Lock()
+	r := s.rooms[roomID]
+	s.mu.Unlock()
+	if r == nil || !r.has(f) {
+		return
+	}
+	r.unpublish(f)
+	s.release(r)
+}

@@ -2,12 +2,12 @@ package sfu
 
 import "github.com/pion/webrtc/v4"
 
-// subscribe adds a down track for up to this peer's subscribe connection and
-// renegotiates. Called with the room's lock held.
-func (p *Peer) subscribe(up *UpTrack) {
+// subscribe adds t to this peer's subscribe connection and renegotiates.
+// Called with the room's lock held.
+func (p *Peer) subscribe(t published) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.downs[up] != nil {
+	if p.closed || p.downs[t] != nil {
 		return
 	}
 	if p.sub == nil {
@@ -18,39 +18,36 @@ func (p *Peer) subscribe(up *UpTrack) {
 		}
 		p.sub = sub
 	}
-	d, err := newDownTrack(up, p.sub)
+	sub, err := t.subscribe(p)
 	if err != nil {
-		p.log.Error("cannot subscribe", "track", up.id, "err", err)
+		p.log.Error("cannot subscribe", "track", t.info(), "err", err)
 		return
 	}
-	p.downs[up] = d
+	p.downs[t] = sub
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		d.readRTCP()
+		sub.run()
 	}()
-	up.addDown(d)
-	// A new viewer needs a keyframe to start decoding.
-	up.requestKeyframe()
 	p.offerLocked()
 }
 
-// unsubscribe removes the down track for up and renegotiates. Called with
-// the room's lock held.
-func (p *Peer) unsubscribe(up *UpTrack) {
+// unsubscribe removes t from this peer and renegotiates. Called with the
+// room's lock held.
+func (p *Peer) unsubscribe(t published) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	d := p.downs[up]
-	if d == nil {
+	sub := p.downs[t]
+	if sub == nil {
 		return
 	}
-	delete(p.downs, up)
-	up.removeDown(d)
+	delete(p.downs, t)
+	sub.cancel()
 	if p.closed {
 		return
 	}
-	if err := p.sub.RemoveTrack(d.sender); err != nil {
-		p.log.Debug("remove track", "track", up.id, "err", err)
+	if err := p.sub.RemoveTrack(sub.rtpSender()); err != nil {
+		p.log.Debug("remove track", "track", t.info(), "err", err)
 	}
 	p.offerLocked()
 }
@@ -80,14 +77,14 @@ func (p *Peer) offerLocked() {
 
 // trackMapLocked maps each subscribe transceiver's mid to what it carries.
 func (p *Peer) trackMapLocked() map[string]TrackInfo {
-	bySender := make(map[*webrtc.RTPSender]*DownTrack, len(p.downs))
-	for _, d := range p.downs {
-		bySender[d.sender] = d
+	bySender := make(map[*webrtc.RTPSender]TrackInfo, len(p.downs))
+	for t, sub := range p.downs {
+		bySender[sub.rtpSender()] = t.info()
 	}
 	tracks := make(map[string]TrackInfo, len(p.downs))
-	for _, t := range p.sub.GetTransceivers() {
-		if d := bySender[t.Sender()]; d != nil && t.Mid() != "" {
-			tracks[t.Mid()] = TrackInfo{Participant: d.up.owner.id, Source: d.up.source}
+	for _, tr := range p.sub.GetTransceivers() {
+		if info, ok := bySender[tr.Sender()]; ok && tr.Mid() != "" {
+			tracks[tr.Mid()] = info
 		}
 	}
 	return tracks

@@ -1,0 +1,206 @@
+package sfu
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+var h264Codec = webrtc.RTPCodecCapability{
+	MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+	SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+}
+
+// fakeCamera writes a 25 fps H.264 stream with a keyframe every gop frames.
+type fakeCamera struct {
+	feed  *Feed
+	frame int64
+	gop   int64
+}
+
+func (c *fakeCamera) next() {
+	pts := c.frame * 3600
+	key := c.frame%c.gop == 0
+	body := make([]byte, 3000)
+	body[0] = 0x41 // non-IDR slice
+	au := [][]byte{body}
+	if key {
+		body = make([]byte, 20000)
+		body[0] = 0x65
+		au = [][]byte{{0x67, 0x42, 0xe0, 0x1f}, {0x68, 0xce}, body}
+	}
+	body[1], body[2] = byte(c.frame>>8), byte(c.frame) // frame number, for the test
+	c.feed.WriteVideo(pts, au, key)
+	c.frame++
+}
+
+func TestFeedViewerStartsAtCachedKeyframe(t *testing.T) {
+	s := testSFU(t)
+	feed, err := NewFeed(FeedConfig{Camera: "entrance", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AttachFeed("room", feed); err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakeCamera{feed: feed, gop: 100}
+	for range 60 { // 2.4 s into a 4 s GOP
+		cam.next()
+	}
+	viewer := joinClient(t, s, "room", "viewer")
+	tracks := viewer.answerOffer(10 * time.Second)
+	for _, info := range tracks {
+		if info.Camera != "entrance" || info.Source != SourceCamera || info.Participant != "" {
+			t.Fatalf("track info %+v", info)
+		}
+	}
+	// Keep the camera going while the viewer connects.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(40 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				cam.next()
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+
+	tr := nextTrack(t, viewer)
+	if tr.StreamID() != "camera-entrance" {
+		t.Fatalf("stream %q", tr.StreamID())
+	}
+	_ = tr.SetReadDeadline(time.Now().Add(10 * time.Second))
+	first, _, err := tr.ReadRTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nal := first.Payload[0] & 0x1F; nal != 7 {
+		t.Fatalf("first packet carries NAL type %d, want the keyframe's SPS (7)", nal)
+	}
+	// The cached frames follow one tick apart, in order, then live frames
+	// at their own pace; frame numbers never go back.
+	lastFrame, lastTS, frames := -1, first.Timestamp, 0
+	for frames < 90 {
+		p, _, err := tr.ReadRTP()
+		if err != nil {
+			t.Fatalf("after %d frames: %v", frames, err)
+		}
+		if len(p.Payload) > maxPayload {
+			t.Fatalf("payload %d bytes", len(p.Payload))
+		}
+		if int32(p.Timestamp-lastTS) < 0 {
+			t.Fatalf("timestamp went back from %d to %d", lastTS, p.Timestamp)
+		}
+		lastTS = p.Timestamp
+		if t0 := p.Payload[0] & 0x1F; t0 == 1 || t0 == 5 { // a whole slice: read its frame number
+			n := int(p.Payload[1])<<8 | int(p.Payload[2])
+			if n <= lastFrame {
+				t.Fatalf("frame %d after %d", n, lastFrame)
+			}
+			lastFrame = n
+			frames++
+		} else if t0 == 28 && p.Payload[1]&0x80 != 0 {
+			n := int(p.Payload[2])<<8 | int(p.Payload[3])
+			if n <= lastFrame {
+				t.Fatalf("frame %d after %d", n, lastFrame)
+			}
+			lastFrame = n
+			frames++
+		}
+	}
+	s.DetachFeed("room", feed)
+	if feed.Viewers() != 0 {
+		t.Fatalf("%d viewers after detach", feed.Viewers())
+	}
+}
+
+// liveViewers adds n viewers bound to counting writers and starts them.
+func liveViewers(tb testing.TB, f *Feed, n int) []*countingWriter {
+	tb.Helper()
+	writers := make([]*countingWriter, n)
+	for i := range writers {
+		local, err := newBindSignal(f.cfg.Codec, "v", "s")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		writers[i] = &countingWriter{}
+		ctx := boundContext{ssrc: webrtc.SSRC(1000 + i), writer: writers[i], codec: f.cfg.Codec}
+		if _, err := local.Bind(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		v := newFeedViewer(local)
+		f.addViewer(v)
+		f.activate(v)
+	}
+	return writers
+}
+
+func TestFeedViewerWaitsForKeyframeWhenCacheOverflows(t *testing.T) {
+	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec, MaxCacheBytes: 30_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakeCamera{feed: feed, gop: 10}
+	for range 4 { // keyframe 20 kB + 3 × 3 kB fits; a 4th P-frame would not
+		cam.next()
+	}
+	w := liveViewers(t, feed, 1)[0]
+	if w.packets == 0 {
+		t.Fatal("cache within bounds was not replayed")
+	}
+	for range 3 {
+		cam.next()
+	}
+	late := liveViewers(t, feed, 1)[0]
+	if late.packets != 0 {
+		t.Fatalf("overflowed cache replayed %d packets", late.packets)
+	}
+	for cam.frame%cam.gop != 0 {
+		cam.next()
+		if late.packets != 0 {
+			t.Fatal("viewer started before a keyframe")
+		}
+	}
+	cam.next() // the keyframe
+	if late.packets == 0 {
+		t.Fatal("viewer did not start at the keyframe")
+	}
+}
+
+// BenchmarkFeedWriteVideo measures access units of a camera stream written
+// to n live viewers (P-frames are 3 packets): allocs/op must stay 0.
+func BenchmarkFeedWriteVideo(b *testing.B) {
+	for _, n := range []int{1, 10, 50} {
+		b.Run(fmt.Sprintf("viewers=%d", n), func(b *testing.B) {
+			feed, _ := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
+			idr := make([]byte, 20000)
+			idr[0] = 0x65
+			key := [][]byte{{0x67, 0x42, 0xe0, 0x1f}, {0x68, 0xce}, idr}
+			slice := make([]byte, 3000)
+			slice[0] = 0x41
+			au := [][]byte{slice}
+			feed.WriteVideo(0, key, true)
+			liveViewers(b, feed, n)
+			b.ReportAllocs()
+			// A 4 s GOP at 25 fps, as cameras send: the cache reuses its
+			// storage from one keyframe to the next.
+			for i := int64(1); b.Loop(); i++ {
+				if i%100 == 0 {
+					feed.WriteVideo(i*3600, key, true)
+				} else {
+					feed.WriteVideo(i*3600, au, false)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/frame/viewer")
+		})
+	}
+}
