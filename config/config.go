@@ -19,6 +19,19 @@ type Config struct {
 	Admin     Admin    `yaml:"admin"`
 	Log       Log      `yaml:"log"`
 	Links     Links    `yaml:"links"`
+	Cameras   []Camera `yaml:"cameras"`
+}
+
+// Camera is one IP camera vigie can show in rooms.
+type Camera struct {
+	ID          string `yaml:"id"`          // short name used by the API: letters, digits, - and _
+	Name        string `yaml:"name"`        // shown on its tile
+	URL         string `yaml:"url"`         // rtsp:// or rtsps:// URL of the main stream
+	Username    string `yaml:"username"`    // when not in the URL
+	Password    string `yaml:"password"`    // when not in the URL
+	Transport   string `yaml:"transport"`   // tcp (default) or udp
+	Fingerprint string `yaml:"fingerprint"` // rtsps: SHA-256 of the camera's certificate, to pin it
+	Preload     bool   `yaml:"preload"`     // stay connected even when no room shows it
 }
 
 // TLS names a provided certificate chain and key; both empty means vigie

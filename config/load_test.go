@@ -170,3 +170,25 @@ func TestDurationYAML(t *testing.T) {
 		t.Errorf("Marshal = %q, %v; want \"ttl: 1h30m0s\\n\"", out, err)
 	}
 }
+
+func TestLoadCameras(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vigie.yaml")
+	body := "cameras:\n  - id: entree\n    name: \"Entrée\"\n    url: rtsp://192.0.2.10/main\n    preload: true\n  - id: cour\n    url: rtsp://192.0.2.11/main\n    colour: red\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), "line 8") || !strings.Contains(err.Error(), "colour") {
+		t.Fatalf("unknown camera key: %v", err)
+	}
+	if err := os.WriteFile(path, []byte(strings.TrimSuffix(body, "    colour: red\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Cameras) != 2 || cfg.Cameras[0].Name != "Entrée" || !cfg.Cameras[0].Preload || cfg.Cameras[1].ID != "cour" {
+		t.Fatalf("cameras %+v", cfg.Cameras)
+	}
+}

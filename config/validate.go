@@ -52,6 +52,7 @@ func (c Config) problems() []string {
 			add(fmt.Sprintf("admin.api_keys[%d]", i), msg)
 		}
 	}
+	p = append(p, checkCameras(c.Cameras)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}
@@ -111,6 +112,41 @@ func validHost(h string) bool {
 	}
 	for _, label := range strings.Split(strings.TrimSuffix(name, "."), ".") {
 		if label == "" || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCameras checks what can be checked without reaching the cameras.
+func checkCameras(list []Camera) []string {
+	var p []string
+	seen := map[string]bool{}
+	for i, cam := range list {
+		key := fmt.Sprintf("cameras[%d]", i)
+		switch {
+		case !validCameraID(cam.ID):
+			p = append(p, key+".id: "+fmt.Sprintf("%q must be 1 to 64 letters, digits, - or _", cam.ID))
+		case seen[cam.ID]:
+			p = append(p, key+".id: "+fmt.Sprintf("%q is used by another camera", cam.ID))
+		}
+		seen[cam.ID] = true
+		if u, err := url.Parse(cam.URL); err != nil || (u.Scheme != "rtsp" && u.Scheme != "rtsps") || u.Host == "" {
+			p = append(p, key+".url: must be an rtsp:// or rtsps:// URL")
+		}
+		if cam.Transport != "" && cam.Transport != "tcp" && cam.Transport != "udp" {
+			p = append(p, key+".transport: "+fmt.Sprintf("%q is not tcp or udp", cam.Transport))
+		}
+	}
+	return p
+}
+
+func validCameraID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
 			return false
 		}
 	}

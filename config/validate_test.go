@@ -26,6 +26,17 @@ func TestValidate(t *testing.T) {
 		{"public_url query", func(c *Config) { c.PublicURL = "https://a.example.org/?x=1" },
 			`public_url: "https://a.example.org/?x=1" must not carry credentials, a query or a fragment`},
 		{"data empty", func(c *Config) { c.Data = "" }, "data: must not be empty"},
+		{"camera good", func(c *Config) {
+			c.Cameras = []Camera{{ID: "entree-1", URL: "rtsp://10.0.0.5:554/Streaming/Channels/101"}, {ID: "cour", URL: "rtsps://cam/x", Transport: "udp"}}
+		}, ""},
+		{"camera bad id", func(c *Config) { c.Cameras = []Camera{{ID: "entrée", URL: "rtsp://cam/x"}} },
+			`cameras[0].id: "entrée" must be 1 to 64 letters, digits, - or _`},
+		{"camera twice", func(c *Config) { c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x"}, {ID: "a", URL: "rtsp://cam/y"}} },
+			`cameras[1].id: "a" is used by another camera`},
+		{"camera http url", func(c *Config) { c.Cameras = []Camera{{ID: "a", URL: "http://cam/x"}} },
+			"cameras[0].url: must be an rtsp:// or rtsps:// URL"},
+		{"camera transport", func(c *Config) { c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", Transport: "quic"}} },
+			`cameras[0].transport: "quic" is not tcp or udp`},
 		{"hosts names and IPs", func(c *Config) { c.Hosts = []string{"*.example.org", "10.0.0.1", "[::1]", "cam_1.local."} }, ""},
 		{"hosts bad", func(c *Config) { c.Hosts = []string{"ok.example.org", "https://x.example.org"} },
 			`hosts[1]: "https://x.example.org" is not a DNS name or IP address`},

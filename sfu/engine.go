@@ -25,6 +25,13 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1",
 			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
 		}}},
+		// G.711 comes from cameras; every browser plays it.
+		{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecParameters{PayloadType: 0, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypePCMU, ClockRate: 8000,
+		}}},
+		{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecParameters{PayloadType: 8, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypePCMA, ClockRate: 8000,
+		}}},
 		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{PayloadType: 96, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback,
 		}}},
@@ -39,6 +46,10 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{PayloadType: 112, RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: videoFeedback,
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032",
+		}}},
+		// H.265 only reaches browsers that offer it (cameras' main streams).
+		{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecParameters{PayloadType: 116, RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeH265, ClockRate: 90000, RTCPFeedback: videoFeedback,
 		}}},
 	}
 	for _, c := range codecs {
