@@ -14,6 +14,7 @@ type Room struct {
 	Name      string
 	CreatedAt time.Time
 	ClosedAt  *time.Time // nil while the room is open
+	Cameras   []string   // ids of the cameras it shows, in display order
 }
 
 const roomColumns = "id, name, created_at, closed_at"
@@ -23,13 +24,47 @@ func (s *Store) CreateRoom(ctx context.Context, r Room) error {
 	if r.ID == "" || r.CreatedAt.IsZero() {
 		return fmt.Errorf("create room %q: id and creation time are required", r.ID)
 	}
-	_, err := s.db.ExecContext(ctx,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create room %q: %w", r.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(ctx,
 		"INSERT INTO rooms ("+roomColumns+") VALUES ($1, $2, $3, $4)",
 		r.ID, r.Name, formatTime(r.CreatedAt), formatTimePtr(r.ClosedAt))
+	for i, cam := range r.Cameras {
+		if err != nil {
+			break
+		}
+		_, err = tx.ExecContext(ctx,
+			"INSERT INTO room_cameras (room_id, camera_id, position) VALUES ($1, $2, $3)", r.ID, cam, i)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return fmt.Errorf("create room %q: %w", r.ID, err)
 	}
 	return nil
+}
+
+// roomCameras reads the cameras of room id.
+func (s *Store) roomCameras(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT camera_id FROM room_cameras WHERE room_id = $1 ORDER BY position", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cams []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cams = append(cams, c)
+	}
+	return cams, rows.Err()
 }
 
 // Room returns the room with the given id, or an error wrapping ErrNotFound.
@@ -38,6 +73,9 @@ func (s *Store) Room(ctx context.Context, id string) (Room, error) {
 	r, err := scanRoom(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
+	}
+	if err == nil {
+		r.Cameras, err = s.roomCameras(ctx, id)
 	}
 	if err != nil {
 		return Room{}, fmt.Errorf("room %q: %w", id, err)
@@ -63,6 +101,12 @@ func (s *Store) OpenRooms(ctx context.Context) ([]Room, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("open rooms: %w", err)
+	}
+	rows.Close() // before the next queries: the pool may hold one connection
+	for i := range rooms {
+		if rooms[i].Cameras, err = s.roomCameras(ctx, rooms[i].ID); err != nil {
+			return nil, fmt.Errorf("open rooms: %w", err)
+		}
 	}
 	return rooms, nil
 }

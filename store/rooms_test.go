@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -124,5 +125,32 @@ func TestOpenAndCloseRooms(t *testing.T) {
 	}
 	if want := base.Add(time.Minute); b.ClosedAt == nil || !b.ClosedAt.Equal(want) {
 		t.Errorf("room b closed at %v, want the first close time %v", b.ClosedAt, want)
+	}
+}
+
+func TestRoomCameras(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	r := Room{ID: "r_cam", Name: "Agence", CreatedAt: at(0), Cameras: []string{"entree", "guichet", "cour"}}
+	if err := s.CreateRoom(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Room(ctx, "r_cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Cameras, r.Cameras) {
+		t.Fatalf("cameras %v, want %v in order", got.Cameras, r.Cameras)
+	}
+	open, err := s.OpenRooms(ctx)
+	if err != nil || len(open) != 1 || !reflect.DeepEqual(open[0].Cameras, r.Cameras) {
+		t.Fatalf("open rooms %+v, %v", open, err)
+	}
+	dup := Room{ID: "r_dup", Name: "x", CreatedAt: at(1), Cameras: []string{"a", "a"}}
+	if err := s.CreateRoom(ctx, dup); err == nil {
+		t.Fatal("a camera listed twice was accepted")
+	}
+	if _, err := s.Room(ctx, "r_dup"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("failed creation left a room behind: %v", err)
 	}
 }
