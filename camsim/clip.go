@@ -60,7 +60,7 @@ func catalogue() []clipSource {
 type clip struct {
 	desc   *description.Session
 	tracks []clipTrack
-	frames []clipFrame    // in sending (decode) order
+	frames []clipFrame   // in sending (decode) order
 	length time.Duration // duration of one loop
 }
 
