@@ -18,6 +18,7 @@ const usage = `vigie — incident rooms for security teams
 Usage:
   vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo]
   vigie room create NAME [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
+  vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s]
   vigie version
 `
 
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
+	case "camera-sim":
+		err = cameraSim(ctx, args[1:], stdout, stderr)
 	case "room":
 		err = roomCommand(args[1:], stdout)
 	case "version", "--version":
