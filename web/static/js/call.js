@@ -27,13 +27,15 @@ export class CallSession {
    * token and name are sent in `join`; local is the LocalMedia; banner the call's Banner.
    * onState(state) follows "joining", "joined", "error"; onPeers({pub, sub}) the connections;
    * onEnd({reason: "left"|"replaced"|"error", code}) ends the call screen; onRejoin() asks for a
-   * new session.
+   * new session; onCameras(byId) gets the room's cameras each time one changes.
    */
-  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin }) {
-    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin });
+  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {} }) {
+    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras });
     this.ended = false;
     this.self = null;
     this.others = new Map();
+    // The site's cameras by id, as the server last described them.
+    this.cameras = new Map();
     this.publisher = null;
     this.subscriber = null;
     this.screenTrack = null;
@@ -44,7 +46,8 @@ export class CallSession {
     this.listeners = new AbortController();
     this.signaling = new Signaling();
     this.tiles = new TileGrid({
-      container: byId('tiles'), template: byId('tpl-tile'), empty: byId('tiles-empty'),
+      container: byId('tiles'), template: byId('tpl-tile'), cameraTemplate: byId('tpl-camera-tile'),
+      empty: byId('tiles-empty'),
       onSoundBlocked: () => this.soundBlocked(),
     });
     this.chat = new Chat({
@@ -79,6 +82,7 @@ export class CallSession {
       .on('participant_joined', (m) => this.upsert(m.participant))
       .on('participant_updated', (m) => this.upsert(m.participant))
       .on('participant_left', (m) => this.removeParticipant(m.id))
+      .on('camera_status', (m) => this.updateCamera(m.camera))
       .on('pub_answer', (m) => this.onNegotiation(m))
       .on('sub_offer', (m) => this.onNegotiation(m))
       .on('ice', (m) => this.onNegotiation(m))
@@ -103,6 +107,7 @@ export class CallSession {
     clearTimeout(this.joinTimer);
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
+    for (const c of msg.cameras || []) this.updateCamera(c);
     for (const p of msg.participants || []) this.upsert(p);
     const iceServers = msg.ice_servers || [];
     const send = (type, fields) => this.signaling.send(type, fields);
@@ -138,6 +143,14 @@ export class CallSession {
       this.tiles.upsert(participant);
     }
     this.renderPeople();
+  }
+
+  updateCamera(camera) {
+    if (!camera || !camera.id || this.ended) return;
+    this.cameras.set(camera.id, camera);
+    this.tiles.setCamera(camera);
+    this.renderPeople();
+    this.onCameras(Object.fromEntries(this.cameras));
   }
 
   removeParticipant(id) {
@@ -286,7 +299,7 @@ export class CallSession {
   renderPeople() {
     // Our own line shows what we send now, not the server's last echo of it.
     const self = this.self ? { ...this.self, media: this.media() } : null;
-    this.people.render(self, this.others.values());
+    this.people.render(self, this.others.values(), this.cameras.values());
   }
 
   // ICE trouble on either connection shows in the banner; "disconnected" often heals itself.

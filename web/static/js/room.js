@@ -2,7 +2,8 @@
 // ended) and moves between them; each screen's work lives in its own module.
 //
 // window.vigie exposes the peer connections and the page state to end-to-end tests:
-// {pub, sub, state} with state one of "prejoin", "joining", "joined", "left", "error".
+// {pub, sub, state, cameras} with state one of "prejoin", "joining", "joined", "left", "error",
+// and cameras the room's latest camera list by id (docs/protocol.md).
 
 import { Banner } from './banner.js';
 import { CallSession } from './call.js';
@@ -13,7 +14,7 @@ import { Prejoin } from './prejoin.js';
 
 translatePage();
 
-const page = { pub: null, sub: null, state: 'prejoin' };
+const page = { pub: null, sub: null, state: 'prejoin', cameras: {} };
 window.vigie = page;
 
 const roomId = roomIdFromPath(location.pathname);
@@ -65,6 +66,7 @@ function startSession() {
     token, name: displayName, local, banner,
     onState: setState,
     onPeers: ({ pub, sub }) => { page.pub = pub; page.sub = sub; },
+    onCameras: (cameras) => { page.cameras = cameras; },
     onEnd: ended,
     onRejoin: startSession,
   });

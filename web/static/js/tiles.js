@@ -1,8 +1,10 @@
-// The video grid of the call. Each remote participant has a camera tile (their camera and
-// microphone in one MediaStream, so the browser keeps lips and voice together, or their initials
-// when the camera is off); a screen share gets a tile of its own; the person's own camera is a
-// small self-view. Clicking a tile enlarges it; clicking it again goes back to the grid.
+// The video grid of the call. The site's cameras come first (they are why people join), each in
+// a tile of its own (cameras.js). Then each remote participant has a camera tile (their camera
+// and microphone in one MediaStream, so the browser keeps lips and voice together, or their
+// initials when the camera is off); a screen share gets a tile of its own; the person's own camera
+// is a small self-view. Clicking a tile enlarges it; clicking it again goes back to the grid.
 
+import { CameraTile } from './cameras.js';
 import { initials } from './dom.js';
 import { t } from './i18n.js';
 
@@ -91,13 +93,19 @@ class Tile {
 }
 
 export class TileGrid {
-  /** onSoundBlocked() is called when the browser refuses to play a participant's sound. */
-  constructor({ container, template, empty, onSoundBlocked }) {
+  /**
+   * template and cameraTemplate make the participants' and the cameras' tiles; onSoundBlocked()
+   * is called when the browser refuses to play a participant's or a camera's sound.
+   */
+  constructor({ container, template, cameraTemplate, empty, onSoundBlocked }) {
     this.container = container;
     this.template = template;
+    this.cameraTemplate = cameraTemplate;
     this.empty = empty;
     this.onSoundBlocked = onSoundBlocked;
     this.tiles = new Map();
+    // The site cameras' tiles by camera id.
+    this.cameras = new Map();
     this.people = new Map();
     // Who left: an offer still in flight may name their tracks, which must not bring them back.
     this.left = new Set();
@@ -146,15 +154,39 @@ export class TileGrid {
     this.layout();
   }
 
+  /** Adds or updates the tile of a site camera (a protocol `camera`: {id, name, state, ...}). */
+  setCamera(camera) {
+    if (!camera || !camera.id) return;
+    this.cameraTile(camera.id).setCamera(camera);
+    this.layout();
+  }
+
+  /** Removes a camera's tile. */
+  removeCamera(id) {
+    const tile = this.cameras.get(id);
+    if (!tile) return;
+    if (this.focused === tile) this.focus(null);
+    tile.remove();
+    this.cameras.delete(id);
+    this.layout();
+  }
+
   /**
    * Matches tiles to the receiving tracks ({participant, source, track}) from the subscriber:
    * microphone and camera go to the camera tile, a screen to its own tile, which is removed when
    * its track is gone. A camera tile stays while its participant is in the room, even without
-   * tracks (it shows their initials); one that only existed for tracks goes with them.
+   * tracks (it shows their initials); one that only existed for tracks goes with them. A site
+   * camera's video and sound ({camera, source, track}) go to that camera's tile.
    */
   setBindings(bindings) {
     const wanted = new Map();
+    const fromCameras = new Map();
     for (const b of bindings) {
+      if (b.camera) {
+        if (!fromCameras.has(b.camera)) fromCameras.set(b.camera, []);
+        fromCameras.get(b.camera).push(b.track);
+        continue;
+      }
       if (this.left.has(b.participant)) continue;
       const key = `${b.participant}:${b.source === 'screen' ? 'screen' : 'camera'}`;
       if (!wanted.has(key)) wanted.set(key, []);
@@ -172,25 +204,31 @@ export class TileGrid {
       if (tile.setTracks(tracks)) this.start(tile);
       this.refreshLabels(participant);
     }
+    for (const [id, tile] of this.cameras) if (!fromCameras.has(id)) tile.setTracks([]);
+    for (const [id, tracks] of fromCameras) {
+      const tile = this.cameraTile(id);
+      if (tile.setTracks(tracks)) this.start(tile);
+    }
     this.layout();
   }
 
   /** Sends every participant's sound to the chosen speaker (where the browser can). */
   setSinkId(sinkId) {
     this.sinkId = sinkId;
-    for (const tile of this.tiles.values()) this.applySink(tile);
+    for (const tile of this.all()) this.applySink(tile);
   }
 
   /** Retries playback after the person touched the page (sound was blocked). */
   playAll() {
-    for (const tile of this.tiles.values()) this.start(tile);
+    for (const tile of this.all()) this.start(tile);
   }
 
   destroy() {
     this.listeners.abort();
     this.resize.disconnect();
-    for (const tile of this.tiles.values()) tile.remove();
+    for (const tile of this.all()) tile.remove();
     this.tiles.clear();
+    this.cameras.clear();
     if (this.self) this.self.remove();
     this.self = null;
     this.focused = null;
@@ -205,12 +243,30 @@ export class TileGrid {
       tile = new Tile(this.template, participant, source);
       this.tiles.set(key, tile);
       this.applySink(tile);
-      // Camera tiles first, in arrival order; screens after them.
+      // People's camera tiles after the site cameras, in arrival order; screens after them.
       if (source === 'screen' || !this.firstScreen()) this.container.insertBefore(tile.root, this.self ? this.self.root : null);
       else this.container.insertBefore(tile.root, this.firstScreen());
       tile.setEnlarged(false);
     }
     return tile;
+  }
+
+  cameraTile(id) {
+    let tile = this.cameras.get(id);
+    if (!tile) {
+      tile = new CameraTile(this.cameraTemplate, id);
+      this.cameras.set(id, tile);
+      this.applySink(tile);
+      // Cameras before everyone else, in the order they became known.
+      this.container.insertBefore(tile.root, this.container.querySelector('.tile:not([data-camera])'));
+      tile.setEnlarged(false);
+    }
+    return tile;
+  }
+
+  /** Every tile of the grid but the self-view: cameras first. */
+  all() {
+    return [...this.cameras.values(), ...this.tiles.values()];
   }
 
   firstScreen() {
@@ -249,9 +305,11 @@ export class TileGrid {
 
   // Click or key on a tile: enlarge it, or go back to the grid. Returns whether a tile was hit.
   toggleFrom(target) {
+    // A button on a tile (a camera's mute) does its own thing.
+    if (target.closest('button')) return false;
     const root = target.closest('.tile');
     if (!root || root.dataset.source === 'self') return false;
-    const tile = [...this.tiles.values()].find((x) => x.root === root);
+    const tile = this.all().find((x) => x.root === root);
     if (!tile) return false;
     this.focus(this.focused === tile ? null : tile);
     return true;
@@ -267,7 +325,7 @@ export class TileGrid {
 
   // Picks the number of columns that gives the biggest tiles in the space available.
   layout() {
-    const n = this.tiles.size;
+    const n = this.tiles.size + this.cameras.size;
     this.empty.hidden = n > 0;
     this.container.dataset.count = String(n);
     if (n === 0) return;
