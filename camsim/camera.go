@@ -29,6 +29,11 @@ type trackClock struct {
 	tsBase uint32
 }
 
+// lateLimit is how far behind the wall clock a frame may fall and still be
+// sent; later frames are skipped, as a stalled camera loses them, instead of
+// being sent in a burst.
+const lateLimit = time.Second
+
 // run sends the clip's frames on the wall clock from start until ctx ends.
 // Loop n is sent from start + n×length, and its RTP timestamps are the
 // clip's plus n loops' worth of ticks, so time never jumps back.
@@ -43,26 +48,30 @@ func (c *camera) run(ctx context.Context, start time.Time) {
 		loopStart := start.Add(time.Duration(loop) * c.clip.length)
 		for i := range c.clip.frames {
 			f := &c.clip.frames[i]
-			if !sleepUntil(ctx, timer, loopStart.Add(f.at)) {
+			late, ok := sleepUntil(ctx, timer, loopStart.Add(f.at))
+			if !ok {
 				return
 			}
-			c.send(f, loop, loopStart, clocks)
+			if late <= lateLimit {
+				c.send(f, loop, loopStart, clocks)
+			}
 		}
 	}
 }
 
-// sleepUntil waits for the wall clock to reach t; false when ctx ended first.
-func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
+// sleepUntil waits for the wall clock to reach t and says how late it woke;
+// ok is false when ctx ended first.
+func sleepUntil(ctx context.Context, timer *time.Timer, t time.Time) (late time.Duration, ok bool) {
 	d := time.Until(t)
 	if d <= 0 {
-		return ctx.Err() == nil
+		return -d, ctx.Err() == nil
 	}
 	timer.Reset(d)
 	select {
 	case <-ctx.Done():
-		return false
+		return 0, false
 	case <-timer.C:
-		return true
+		return 0, true
 	}
 }
 

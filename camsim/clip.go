@@ -153,6 +153,9 @@ func readTS(data []byte) (*clip, error) {
 // subscribe registers the callbacks that collect the video and audio tracks.
 // One time decoder serves every track so they keep a common time base.
 func (tc *tsContent) subscribe(r *mpegts.Reader) error {
+	if len(r.Tracks()) == 0 {
+		return errors.New("no tracks")
+	}
 	var td mpegts.TimeDecoder
 	td.Initialize()
 	onVideo := func(pts, dts int64, au [][]byte) error {
@@ -178,9 +181,6 @@ func (tc *tsContent) subscribe(r *mpegts.Reader) error {
 				return nil
 			})
 		}
-	}
-	if r.Tracks() == nil {
-		return errors.New("no tracks")
 	}
 	return nil
 }
