@@ -52,6 +52,7 @@ type RoomView struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	Cameras   []string  `json:"cameras,omitempty"`
 }
 
 // Created answers a creation.
@@ -60,9 +61,16 @@ type Created struct {
 	Links []Link   `json:"links"`
 }
 
+// Cameras is what rooms needs of the camera registry.
+type Cameras interface {
+	Has(id string) bool
+	Attach(roomID string, ids []string) error
+}
+
 // Service creates rooms and mints their links.
 type Service struct {
 	Store      Store
+	Cameras    Cameras
 	Tokens     *token.Signer
 	PublicURL  string        // base of the links, such as https://vigie.example:8443
 	DefaultTTL time.Duration // link validity when a request names none
@@ -74,8 +82,8 @@ func DefaultLinks() []LinkRequest {
 	return []LinkRequest{{Name: "Opérateur", Role: token.RoleOperator}, {Name: "Invité", Role: token.RoleParticipant}}
 }
 
-// Create stores a new room and returns its links.
-func (s *Service) Create(ctx context.Context, name string, links []LinkRequest, ttl time.Duration) (Created, error) {
+// Create stores a new room showing cameras and returns its links.
+func (s *Service) Create(ctx context.Context, name string, cameras []string, links []LinkRequest, ttl time.Duration) (Created, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameRunes {
 		return Created{}, fmt.Errorf("room name must be 1 to %d characters", maxNameRunes)
@@ -89,8 +97,11 @@ func (s *Service) Create(ctx context.Context, name string, links []LinkRequest, 
 	if ttl <= 0 {
 		ttl = s.DefaultTTL
 	}
-	room := store.Room{ID: token.NewID("r_"), Name: name, CreatedAt: time.Now().UTC().Truncate(time.Second)}
-	out := Created{Room: RoomView{ID: room.ID, Name: room.Name, CreatedAt: room.CreatedAt}}
+	if err := s.checkCameras(cameras); err != nil {
+		return Created{}, err
+	}
+	room := store.Room{ID: token.NewID("r_"), Name: name, CreatedAt: time.Now().UTC().Truncate(time.Second), Cameras: cameras}
+	out := Created{Room: RoomView{ID: room.ID, Name: room.Name, CreatedAt: room.CreatedAt, Cameras: cameras}}
 	expiry := room.CreatedAt.Add(ttl)
 	for _, l := range links {
 		link, err := s.mint(room.ID, l, expiry)
@@ -102,8 +113,45 @@ func (s *Service) Create(ctx context.Context, name string, links []LinkRequest, 
 	if err := s.Store.CreateRoom(ctx, room); err != nil {
 		return Created{}, fmt.Errorf("store room: %w", err)
 	}
-	s.Log.Info("room created", "room", room.ID, "links", len(out.Links))
+	if len(cameras) > 0 {
+		if err := s.Cameras.Attach(room.ID, cameras); err != nil {
+			return Created{}, fmt.Errorf("show cameras: %w", err)
+		}
+	}
+	s.Log.Info("room created", "room", room.ID, "links", len(out.Links), "cameras", len(cameras))
 	return out, nil
+}
+
+// checkCameras refuses unknown or repeated camera ids.
+func (s *Service) checkCameras(ids []string) error {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if s.Cameras == nil || !s.Cameras.Has(id) {
+			return fmt.Errorf("unknown camera %q", id)
+		}
+		if seen[id] {
+			return fmt.Errorf("camera %q listed twice", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// Reopen shows again the cameras of the rooms still open, after a restart.
+func (s *Service) Reopen(ctx context.Context) error {
+	rooms, err := s.Store.OpenRooms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rooms {
+		if len(r.Cameras) == 0 {
+			continue
+		}
+		if err := s.Cameras.Attach(r.ID, r.Cameras); err != nil {
+			s.Log.Warn("room shows a camera no longer configured", "room", r.ID, "err", err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) mint(roomID string, l LinkRequest, expiry time.Time) (Link, error) {
@@ -161,9 +209,10 @@ func (a *API) validKey(key string) bool {
 }
 
 type createRequest struct {
-	Name  string        `json:"name"`
-	Links []LinkRequest `json:"links"`
-	TTL   string        `json:"ttl"`
+	Name    string        `json:"name"`
+	Cameras []string      `json:"cameras"`
+	Links   []LinkRequest `json:"links"`
+	TTL     string        `json:"ttl"`
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +232,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		}
 		ttl = d
 	}
-	created, err := a.Service.Create(r.Context(), req.Name, req.Links, ttl)
+	created, err := a.Service.Create(r.Context(), req.Name, req.Cameras, req.Links, ttl)
 	if err != nil {
 		badRequest(w, err.Error())
 		return
@@ -200,7 +249,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]RoomView, 0, len(rooms))
 	for _, rm := range rooms {
-		views = append(views, RoomView{ID: rm.ID, Name: rm.Name, CreatedAt: rm.CreatedAt})
+		views = append(views, RoomView{ID: rm.ID, Name: rm.Name, CreatedAt: rm.CreatedAt, Cameras: rm.Cameras})
 	}
 	signaling.WriteJSON(w, http.StatusOK, map[string]any{"rooms": views})
 }

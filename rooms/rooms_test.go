@@ -23,7 +23,8 @@ func testAPI(t *testing.T) (*API, *token.Signer) {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	signer, _ := token.NewSigner([]byte(strings.Repeat("k", 32)), nil)
-	svc := &Service{Store: st, Tokens: signer, PublicURL: "https://vigie.test:8443/", DefaultTTL: time.Hour, Log: slog.Default()}
+	svc := &Service{Store: st, Cameras: &shownCameras{known: map[string]bool{"entree": true, "cour": true}},
+		Tokens: signer, PublicURL: "https://vigie.test:8443/", DefaultTTL: time.Hour, Log: slog.Default()}
 	return &API{Service: svc, AdminKeys: []string{"", "the-admin-key-of-this-test"}}, signer
 }
 
@@ -101,6 +102,8 @@ func TestCreateRoomRefusals(t *testing.T) {
 		{"bad ttl", key, `{"name":"x","ttl":"forever"}`, 400, "bad_request"},
 		{"ttl too long", key, `{"name":"x","ttl":"800h"}`, 400, "bad_request"},
 		{"too many links", key, `{"name":"x","links":[` + strings.TrimSuffix(strings.Repeat(`{"name":"a"},`, 51), ",") + `]}`, 400, "bad_request"},
+		{"unknown camera", key, `{"name":"x","cameras":["entree","garage"]}`, 400, "bad_request"},
+		{"camera twice", key, `{"name":"x","cameras":["entree","entree"]}`, 400, "bad_request"},
 		{"huge body", key, `{"name":"` + strings.Repeat("a", 70<<10) + `"}`, 400, "bad_request"},
 	}
 	for _, tt := range tests {
@@ -114,5 +117,42 @@ func TestCreateRoomRefusals(t *testing.T) {
 	}
 	if rooms, _ := a.Service.Store.OpenRooms(context.Background()); len(rooms) != 0 {
 		t.Fatalf("refused requests stored %d rooms", len(rooms))
+	}
+}
+
+// shownCameras records which rooms show which configured cameras.
+type shownCameras struct {
+	known map[string]bool
+	shown map[string][]string
+}
+
+func (c *shownCameras) Has(id string) bool { return c.known[id] }
+
+func (c *shownCameras) Attach(roomID string, ids []string) error {
+	if c.shown == nil {
+		c.shown = map[string][]string{}
+	}
+	c.shown[roomID] = append(c.shown[roomID], ids...)
+	return nil
+}
+
+func TestCreateRoomWithCameras(t *testing.T) {
+	a, _ := testAPI(t)
+	rec, out := call(t, a, http.MethodPost, "the-admin-key-of-this-test", `{"name":"Agence","cameras":["cour","entree"]}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("%d %v", rec.Code, out)
+	}
+	id := out["room"].(map[string]any)["id"].(string)
+	shown := a.Service.Cameras.(*shownCameras).shown
+	if got := strings.Join(shown[id], ","); got != "cour,entree" {
+		t.Fatalf("room shows %q", got)
+	}
+	// After a restart the open room shows its cameras again.
+	a.Service.Cameras.(*shownCameras).shown = nil
+	if err := a.Service.Reopen(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(a.Service.Cameras.(*shownCameras).shown[id], ","); got != "cour,entree" {
+		t.Fatalf("after reopen the room shows %q", got)
 	}
 }

@@ -86,7 +86,10 @@ func (c *session) handleJoin(m inbound) bool {
 	}
 	// joined goes first: joining the media room may queue a subscribe offer
 	// at once, and the browser needs the ICE servers before it.
-	c.send(joinedMsg{Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others, ICEServers: c.srv.iceServers()})
+	c.send(joinedMsg{
+		Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others,
+		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(),
+	})
 	peer, err := c.srv.SFU.Join(room.ID, self.ID, c)
 	if err != nil {
 		c.log.Error("join media room", "err", err)

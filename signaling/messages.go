@@ -3,6 +3,7 @@ package signaling
 import (
 	"encoding/json"
 
+	"vigie/cameras"
 	"vigie/sfu"
 )
 
@@ -45,11 +46,17 @@ type inbound struct {
 // Outbound messages, one struct per type so the JSON stays exact.
 
 type joinedMsg struct {
-	Type         string        `json:"type"`
-	Self         Participant   `json:"self"`
-	Room         roomRef       `json:"room"`
-	Participants []Participant `json:"participants"`
-	ICEServers   []iceServer   `json:"ice_servers"`
+	Type         string           `json:"type"`
+	Self         Participant      `json:"self"`
+	Room         roomRef          `json:"room"`
+	Participants []Participant    `json:"participants"`
+	Cameras      []cameras.Status `json:"cameras"`
+	ICEServers   []iceServer      `json:"ice_servers"`
+}
+
+type cameraMsg struct {
+	Type   string         `json:"type"`
+	Camera cameras.Status `json:"camera"`
 }
 
 type roomRef struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/pion/webrtc/v4"
 
+	"vigie/cameras"
 	"vigie/sfu"
 	"vigie/store"
 	"vigie/token"
@@ -27,12 +28,18 @@ type Store interface {
 	EndSession(ctx context.Context, id string, at time.Time, reason string) error
 }
 
+// Cameras tells which cameras a room shows and how they are.
+type Cameras interface {
+	RoomCameras(roomID string) []cameras.Status
+}
+
 // Server serves /ws and /api/v1/join-info.
 type Server struct {
 	Log        *slog.Logger
 	SFU        *sfu.SFU
 	Tokens     *token.Signer
 	Store      Store
+	Cameras    Cameras // nil: no camera configured
 	ICEServers []webrtc.ICEServer
 	// PingInterval and PongTimeout bound how long a silent browser stays
 	// in its room (defaults 5 s and 12 s).
@@ -187,6 +194,31 @@ func (s *Server) dropHubIfEmpty(h *hub) {
 	if h.empty() && s.hubs[h.id] == h {
 		delete(s.hubs, h.id)
 	}
+}
+
+// CameraStatus tells the browsers of rooms that a camera changed state.
+// It does not block: it only queues messages.
+func (s *Server) CameraStatus(rooms []string, st cameras.Status) {
+	msg := cameraMsg{Type: "camera_status", Camera: st}
+	for _, id := range rooms {
+		s.mu.Lock()
+		h := s.hubs[id]
+		s.mu.Unlock()
+		if h != nil {
+			h.broadcast(msg, nil)
+		}
+	}
+}
+
+func (s *Server) roomCameras(roomID string) []cameras.Status {
+	if s.Cameras == nil {
+		return []cameras.Status{}
+	}
+	list := s.Cameras.RoomCameras(roomID)
+	if list == nil {
+		list = []cameras.Status{}
+	}
+	return list
 }
 
 func (s *Server) iceServers() []iceServer {

@@ -17,7 +17,7 @@ const usage = `vigie — incident rooms for security teams
 
 Usage:
   vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo]
-  vigie room create NAME [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
+  vigie room create NAME [--camera ID]... [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
   vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s]
   vigie version
 `

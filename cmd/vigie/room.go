@@ -23,7 +23,7 @@ import (
 // roomCommand runs `vigie room create` against a running server's API.
 func roomCommand(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New(`room: usage: vigie room create NAME [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]`)
+		return errors.New(`room: usage: vigie room create NAME [--camera ID]... [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]`)
 	}
 	fs := flag.NewFlagSet("vigie room create", flag.ContinueOnError)
 	server := fs.String("server", "", "vigie's URL (default: from the config)")
@@ -31,6 +31,8 @@ func roomCommand(args []string, stdout io.Writer) error {
 	cfgPath := fs.String("config", "", "YAML configuration file")
 	ttl := fs.String("ttl", "", "how long the links stay valid, such as 12h")
 	asJSON := fs.Bool("json", false, "print the API's JSON answer")
+	var cams stringList
+	fs.Var(&cams, "camera", "id of a configured camera to show (repeat for several)")
 	name, rest := splitName(args[1:])
 	if err := fs.Parse(rest); err != nil {
 		return err
@@ -49,7 +51,7 @@ func roomCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(map[string]any{"name": name, "ttl": *ttl})
+	body, _ := json.Marshal(map[string]any{"name": name, "ttl": *ttl, "cameras": []string(cams)})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rooms", bytes.NewReader(body))
@@ -115,3 +117,9 @@ func apiClient(cfg config.Config, server string) (*http.Client, string, string, 
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 15 * time.Second}
 	return client, strings.TrimSuffix(server, "/"), key, nil
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

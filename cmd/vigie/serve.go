@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"vigie/cameras"
 	"vigie/certs"
 	"vigie/config"
 	"vigie/rooms"
@@ -76,6 +77,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
 
+	if f.demo {
+		sim, err := startDemoCamera(ctx, &cfg, log)
+		if err != nil {
+			return err
+		}
+		if sim != nil {
+			defer sim.Close()
+		}
+	}
 	srv, err := newServer(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -97,6 +107,7 @@ type server struct {
 	tls       *certs.Bundle
 	store     *store.Store
 	sfu       *sfu.SFU
+	cameras   *cameras.Registry
 	signaling *signaling.Server
 	rooms     *rooms.Service
 	http      *http.Server
@@ -123,7 +134,11 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*serve
 	} else if n > 0 {
 		log.Warn("closed sessions left open by a previous run", "count", n)
 	}
-	if err := s.build(cfg, log); err != nil {
+	if err := s.build(ctx, cfg, log); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.rooms.Reopen(ctx); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -131,7 +146,7 @@ func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*serve
 }
 
 // build wires the media, signaling and API parts.
-func (s *server) build(cfg config.Config, log *slog.Logger) error {
+func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	secret, err := token.LoadOrCreateSecret(filepath.Join(cfg.Data, "secret.key"))
 	if err != nil {
 		return err
@@ -153,7 +168,11 @@ func (s *server) build(cfg config.Config, log *slog.Logger) error {
 	}
 	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store}
 	s.signaling.Init()
-	s.rooms = &rooms.Service{Store: s.store, Tokens: signer, DefaultTTL: cfg.Links.TTL.Std(), Log: log}
+	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
+		return err
+	}
+	s.signaling.Cameras = s.cameras
+	s.rooms = &rooms.Service{Store: s.store, Cameras: s.cameras, Tokens: signer, DefaultTTL: cfg.Links.TTL.Std(), Log: log}
 	api := &rooms.API{Service: s.rooms, AdminKeys: adminKeys}
 
 	mux := http.NewServeMux()
@@ -226,6 +245,9 @@ func (s *server) run(ctx context.Context) error {
 
 // close releases what newServer opened; the store is flushed last.
 func (s *server) close() {
+	if s.cameras != nil {
+		s.cameras.Close()
+	}
 	if s.sfu != nil {
 		s.sfu.Close()
 	}

@@ -21,7 +21,11 @@ func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error
 		fmt.Fprintln(w)
 		return nil
 	}
-	created, err := s.rooms.Create(ctx, "Salle de démonstration", rooms.DefaultLinks(), 0)
+	var cams []string
+	for _, c := range s.cfg.Cameras {
+		cams = append(cams, c.ID)
+	}
+	created, err := s.rooms.Create(ctx, "Salle de démonstration", cams, rooms.DefaultLinks(), 0)
 	if err != nil {
 		return fmt.Errorf("create demonstration room: %w", err)
 	}

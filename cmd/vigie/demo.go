@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"vigie/cameras"
+	"vigie/camsim"
+	"vigie/config"
+)
+
+// startDemoCamera runs the camera simulator in-process and adds its main
+// stream as a preloaded camera when the configuration lists none, so the
+// demonstration room shows a live camera.
+func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) (*camsim.Server, error) {
+	if len(cfg.Cameras) > 0 {
+		return nil, nil
+	}
+	sim, err := camsim.Start(ctx, camsim.Config{Addr: "127.0.0.1:0", Log: log.With("component", "camera-sim")})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Cameras = append(cfg.Cameras, config.Camera{
+		ID: "demo", Name: "Caméra de démonstration", URL: sim.URL("/main"), Preload: true,
+	})
+	return sim, nil
+}
+
+// cameraList turns the configured cameras into the registry's.
+func cameraList(list []config.Camera) []cameras.Camera {
+	out := make([]cameras.Camera, 0, len(list))
+	for _, c := range list {
+		out = append(out, cameras.Camera{
+			ID: c.ID, Name: c.Name, URL: c.URL, Username: c.Username, Password: c.Password,
+			Transport: c.Transport, Fingerprint: c.Fingerprint, Preload: c.Preload,
+		})
+	}
+	return out
+}
