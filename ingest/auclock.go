@@ -1,14 +1,16 @@
 package ingest
 
-// auClock recovers the RTP timestamp of each access unit that gortsplib's H.264/H.265
-// decoder returns.
+// auClock recovers the RTP timestamp of each access unit that gortsplib's decoder returns.
 //
-// The decoder ends an access unit either on a packet with the marker bit, or, for cameras
-// that never set it (or when that packet was lost), on the first packet of the next access
-// unit, whose timestamp differs: then the unit returned belongs to the previous timestamp,
-// and the current packet's NAL units stay buffered for the next one. auClock mirrors that
-// buffering from what it can see (packet timestamps, whether a packet completes a NAL unit,
-// and the decoder's result).
+// The H.264 decoder ends an access unit either on a packet with the marker bit, or, for
+// cameras that never set it (or when that packet was lost), on the first packet of the next
+// access unit, whose timestamp differs: then the unit returned belongs to the previous
+// timestamp, and the current packet's NAL units stay buffered for the next one. auClock
+// mirrors that buffering from what it can see (packet timestamps, whether a packet
+// completes a NAL unit, and the decoder's result).
+//
+// The H.265 decoder ends access units on marker bits only (RFC 7798 makes them mandatory),
+// so its units always carry the timestamp of the packet that ends them.
 type auClock struct {
 	codec    videoCodec
 	buffered bool   // the decoder holds NAL units of an unfinished access unit
@@ -27,6 +29,9 @@ const (
 // next returns the RTP timestamp of the access unit returned for a packet with timestamp ts
 // (meaningful only when res is decodedAU), and updates the mirror of the decoder's buffer.
 func (a *auClock) next(ts uint32, payload []byte, res decodeResult) uint32 {
+	if a.codec == codecH265 {
+		return ts
+	}
 	switch res {
 	case decodedAU:
 		if a.buffered && ts != a.bufTS {
