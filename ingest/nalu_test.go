@@ -23,10 +23,10 @@ func TestNALUKind(t *testing.T) {
 		{codecH265, []byte{0x42, 0x01}, kindSPS},
 		{codecH265, []byte{0x44, 0x01}, kindPPS},
 		{codecH265, []byte{0x46, 0x01}, kindAUD},
-		{codecH265, []byte{0x26, 0x01}, kindKey},  // IDR_W_RADL
-		{codecH265, []byte{0x28, 0x01}, kindKey},  // IDR_N_LP
-		{codecH265, []byte{0x2a, 0x01}, kindKey},  // CRA
-		{codecH265, []byte{0x20, 0x01}, kindKey},  // BLA_W_LP
+		{codecH265, []byte{0x26, 0x01}, kindKey},   // IDR_W_RADL
+		{codecH265, []byte{0x28, 0x01}, kindKey},   // IDR_N_LP
+		{codecH265, []byte{0x2a, 0x01}, kindKey},   // CRA
+		{codecH265, []byte{0x20, 0x01}, kindKey},   // BLA_W_LP
 		{codecH265, []byte{0x02, 0x01}, kindSlice}, // TRAIL_R
 		{codecH265, []byte{0x4e, 0x01}, kindOther}, // prefix SEI
 	}
