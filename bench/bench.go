@@ -106,7 +106,8 @@ func Join(ctx context.Context, cfg JoinConfig) (JoinResult, error) {
 			res.summarise()
 			return res, ctxErr
 		}
-		if refused := (*refusedError)(nil); errors.As(err, &refused) {
+		var refused *refusedError
+		if errors.As(err, &refused) {
 			res.summarise()
 			return res, fmt.Errorf("bench join: %s: %w", name, err)
 		}
