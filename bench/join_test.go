@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -149,6 +150,20 @@ func (c *fakeCamera) write(frame int64) {
 	c.mu.Unlock()
 }
 
+// benchGoroutines lists the goroutines running code of this package
+// outside its tests.
+func benchGoroutines() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var left []string
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "vigie/bench.(*") && !strings.Contains(g, "vigie/bench.Test") && !strings.Contains(g, "vigie/bench.(*fakeCamera)") {
+			left = append(left, g)
+		}
+	}
+	return strings.Join(left, "\n\n")
+}
+
 func testLog(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
@@ -175,6 +190,9 @@ func TestJoinMeasuresCameraKeyframe(t *testing.T) {
 	t.Logf("most feed viewers at one time: %d", srv.camera.maxViewers)
 	srv.camera.mu.Unlock()
 
+	if leftover := benchGoroutines(); leftover != "" {
+		t.Errorf("goroutines of the bench still running after Join:\n%s", leftover)
+	}
 	if res.Failures != 0 || len(res.Samples) != 5 {
 		t.Fatalf("%d samples, %d failures: %v", len(res.Samples), res.Failures, res.Errors)
 	}
