@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,9 +106,6 @@ func (s *testServer) link(t *testing.T, ttl time.Duration) string {
 type fakeCamera struct {
 	feed *sfu.Feed
 	gop  int64
-
-	mu         sync.Mutex
-	maxViewers int // most viewers of the feed seen at one time
 }
 
 func (c *fakeCamera) start(t *testing.T) {
@@ -144,10 +140,6 @@ func (c *fakeCamera) write(frame int64) {
 		au = [][]byte{slice}
 	}
 	c.feed.WriteVideo(frame*3600, au, key)
-	n := c.feed.Viewers()
-	c.mu.Lock()
-	c.maxViewers = max(c.maxViewers, n)
-	c.mu.Unlock()
 }
 
 // benchGoroutines lists the goroutines running code of this package
@@ -186,9 +178,6 @@ func TestJoinMeasuresCameraKeyframe(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("join over wss, 25 fps camera, keyframe every 4 s:\n%s", table.String())
-	srv.camera.mu.Lock()
-	t.Logf("most feed viewers at one time: %d", srv.camera.maxViewers)
-	srv.camera.mu.Unlock()
 
 	if leftover := benchGoroutines(); leftover != "" {
 		t.Errorf("goroutines of the bench still running after Join:\n%s", leftover)
