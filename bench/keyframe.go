@@ -116,7 +116,8 @@ func h264StartsKey(b []byte) bool {
 	return false
 }
 
-// H.265 payload types; IRAP pictures are NAL types 16 to 21.
+// H.265 payload types; IRAP pictures are NAL types 16 to 21. Aggregation
+// packets are read without DONL fields (sprop-max-don-diff 0, as vigie sends).
 const (
 	h265AP = 48
 	h265FU = 49
