@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"vigie/bench"
+	"vigie/config"
+	"vigie/rooms"
+	"vigie/token"
+)
+
+const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure]`
+
+// benchCommand runs `vigie bench join`: N viewers join one after the other
+// and the time to their first camera packet and first complete keyframe is
+// reported.
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "join" {
+		return errors.New(benchUsage)
+	}
+	fs := flag.NewFlagSet("vigie bench join", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rtsp := fs.String("rtsp", "", "camera URL: run vigie in-process with this camera")
+	target := fs.String("target", "", "join link of a room with a camera on a running vigie")
+	n := fs.Int("n", bench.DefaultViewers, "number of viewers, one after the other")
+	maxDelay := fs.Duration("max-delay", bench.DefaultMaxDelay, "each viewer starts after a random delay up to this")
+	warmup := fs.Duration("warmup", 5*time.Second, "with --rtsp: wait this long after the camera is live")
+	insecure := fs.Bool("insecure", false, "with --target: do not verify the server certificate")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg := bench.JoinConfig{N: *n, MaxDelay: *maxDelay, Log: newLogger(stderr, "warn", "text")}
+	switch {
+	case *rtsp != "" && *target == "":
+		stop, link, tlsCfg, err := benchServer(ctx, *rtsp, *warmup, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Link, cfg.TLSConfig = link, tlsCfg
+	case *target != "" && *rtsp == "":
+		cfg.Link = *target
+		if *insecure {
+			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for on the command line
+		}
+	default:
+		return errors.New(benchUsage)
+	}
+	res, err := bench.Join(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := res.WriteTable(stdout); err != nil {
+		return err
+	}
+	line, err := res.JSON()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", line)
+	return nil
+}
+
+// benchServer starts vigie in-process with one preloaded camera, waits
+// until the camera is live plus warmup, and returns a participant link to
+// a room showing it.
+func benchServer(ctx context.Context, rtsp string, warmup time.Duration, stderr io.Writer) (func(), string, *tls.Config, error) {
+	dir, err := os.MkdirTemp("", "vigie-bench-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cfg := config.Default()
+	cfg.Data = dir
+	cfg.Listen = "127.0.0.1:" + freePort()
+	cfg.Cameras = []config.Camera{{ID: "bench", Name: "bench", URL: rtsp, Preload: true}}
+	log := newLogger(stderr, "warn", "text")
+	ctx, cancel := context.WithCancel(ctx)
+	srv, err := newServer(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		return nil, "", nil, err
+	}
+	done := make(chan struct{})
+	stop := func() {
+		cancel()
+		<-done
+		srv.close()
+		_ = os.RemoveAll(dir)
+	}
+	if err := srv.listen(); err != nil {
+		cancel()
+		close(done)
+		stop()
+		return nil, "", nil, err
+	}
+	go func() {
+		defer close(done)
+		_ = srv.run(ctx)
+	}()
+	if err := waitLive(ctx, srv, "bench", 30*time.Second); err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	fmt.Fprintf(stderr, "camera live; warming up %v so the keyframe cache is full\n", warmup)
+	select {
+	case <-time.After(warmup):
+	case <-ctx.Done():
+	}
+	created, err := srv.rooms.Create(ctx, "bench", []string{"bench"}, []rooms.LinkRequest{{Name: "bench", Role: token.RoleParticipant}}, 0)
+	if err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	pool := x509.NewCertPool()
+	if pem, err := os.ReadFile(srv.tls.CAFile); err == nil {
+		pool.AppendCertsFromPEM(pem)
+	}
+	return stop, created.Links[0].URL, &tls.Config{RootCAs: pool, ServerName: "localhost"}, nil
+}
+
+// waitLive polls the camera's state until it is live.
+func waitLive(ctx context.Context, srv *server, id string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	probe := "probe"
+	if err := srv.cameras.Attach(probe, []string{id}); err != nil {
+		return err
+	}
+	defer srv.cameras.Detach(probe)
+	for time.Now().Before(deadline) {
+		for _, st := range srv.cameras.RoomCameras(probe) {
+			switch st.State {
+			case "live":
+				return nil
+			case "failed":
+				return fmt.Errorf("camera failed: %s", st.Reason)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("camera not live after %v", limit)
+}
