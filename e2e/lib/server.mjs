@@ -33,15 +33,16 @@ export async function freePort() {
 
 /**
  * startServer runs `bin/vigie serve` and resolves once GET /readyz answers 200 over TLS verified
- * against <data>/tls/ca.pem. Call stop() at the end: it checks a clean exit on SIGTERM.
+ * against <data>/tls/ca.pem. Call stop() at the end: it checks a clean exit on SIGTERM. args are
+ * added to the command line (for instance ['--demo']).
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: build it first (make e2e builds it)`);
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'vigie-e2e-'));
   const port = await freePort();
-  const server = new VigieServer(dataDir, port);
+  const server = new VigieServer(dataDir, port, args);
   try {
     await server.waitReady();
   } catch (err) {
@@ -53,14 +54,14 @@ export async function startServer() {
 }
 
 class VigieServer {
-  constructor(dataDir, port) {
+  constructor(dataDir, port, args = []) {
     this.dataDir = dataDir;
     this.port = port;
     this.url = `https://127.0.0.1:${port}`;
     this.lines = [];
     this.exit = null; // {code, signal} once the process has ended
     this.agent = null; // https.Agent trusting the server's CA, once it exists
-    this.proc = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir], {
+    this.proc = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...args], {
       cwd: dataDir,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,6 +153,26 @@ class VigieServer {
 
   async adminKey() {
     return (await readFile(path.join(this.dataDir, 'admin.key'), 'utf8')).trim();
+  }
+
+  /**
+   * printedLink waits for the line `ROLE link: URL` that `serve --demo` prints for its
+   * demonstration room, and returns that link as a URL on this test server.
+   */
+  async printedLink(role, { timeout = 15_000 } = {}) {
+    const pattern = new RegExp(`^\\[out\\]\\s*${role} link:\\s+(\\S+)`);
+    const url = await waitFor(
+      () => {
+        if (this.exit) throw new StopWaiting(`vigie serve exited: code ${this.exit.code}`);
+        for (const line of this.lines) {
+          const m = pattern.exec(line);
+          if (m) return m[1];
+        }
+        return null;
+      },
+      { timeout, interval: 100, what: `"${role} link: URL" in the server's output` },
+    );
+    return this.linkURL({ url });
   }
 
   /** createRoomAPI creates a room with POST /api/v1/rooms; extra fields (links, ttl) pass through. */
