@@ -276,7 +276,7 @@ export class TileGrid {
   refreshLabels(id) {
     const p = this.people.get(id);
     const name = p ? p.name : t('call.unknown');
-    // Tracks of someone not (yet) in the participant list, a site camera for instance, count as on.
+    // Tracks of someone not (yet) in the participant list count as on.
     const media = (p && p.media) || { audio: true, video: true };
     const camera = this.tiles.get(`${id}:camera`);
     if (camera) camera.update({ name, micOff: !media.audio, wantVideo: media.video !== false });
