@@ -14,14 +14,16 @@ import (
 // camera is one camera: its ingest, its feeds and the rooms showing it. It
 // is the ingest's Publisher.
 type camera struct {
-	reg    *Registry
-	cfg    Camera
-	ingest *ingest.Camera
+	reg       *Registry
+	cfg       Camera
+	ingest    *ingest.Camera
+	subIngest *ingest.Camera // nil without a sub-stream
 
 	mu      sync.Mutex
 	rooms   map[string]bool
 	video   *sfu.Feed
 	audio   *sfu.Feed
+	subFeed *sfu.Feed
 	vcodec  string
 	acodec  string
 	status  Status
@@ -34,11 +36,16 @@ func newCamera(r *Registry, c Camera) (*camera, error) {
 	if cam.status.Name == "" {
 		cam.status.Name = c.ID
 	}
-	in, err := newIngest(c, cam, r.log)
+	in, err := newIngest(c, c.URL, cam, r.log)
 	if err != nil {
 		return nil, fmt.Errorf("camera %q: %w", c.ID, err)
 	}
 	cam.ingest = in
+	if c.SubURL != "" {
+		if cam.subIngest, err = newIngest(c, c.SubURL, substream{cam}, r.log.With("stream", "sub")); err != nil {
+			return nil, fmt.Errorf("camera %q sub-stream: %w", c.ID, err)
+		}
+	}
 	return cam, nil
 }
 
@@ -126,6 +133,9 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	}
 	f, err := c.replaceFeed(&c.video, cap)
 	c.vcodec = codec
+	if f != nil && c.subFeed != nil {
+		f.SetSubstream(c.subFeed)
+	}
 	return f, err
 }
 
@@ -200,3 +210,41 @@ func audioCodec(codec string, clockRate, channels int) (webrtc.RTPCodecCapabilit
 	}
 	return webrtc.RTPCodecCapability{}, fmt.Errorf("audio codec %s (%d Hz, %d channels) not supported", codec, clockRate, channels)
 }
+
+// substream is the Publisher of a camera's sub-stream: its video becomes
+// the main feed's sub-stream; its audio and state are the main stream's
+// business.
+type substream struct{ c *camera }
+
+func (s substream) Video(codec string) (ingest.VideoSink, error) {
+	cap, err := videoCodec(codec)
+	if err != nil {
+		return nil, err
+	}
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.subFeed != nil && c.subFeed.Codec().MimeType == cap.MimeType {
+		return c.subFeed, nil
+	}
+	f, err := sfu.NewFeed(sfu.FeedConfig{Camera: c.cfg.ID, Codec: cap})
+	if err != nil {
+		return nil, err
+	}
+	c.subFeed = f
+	if c.video != nil {
+		c.video.SetSubstream(f)
+	}
+	return f, nil
+}
+
+func (s substream) Audio(string, int, int) (ingest.AudioSink, error) { return discard{}, nil }
+
+func (s substream) Status(st ingest.Status) {
+	s.c.reg.log.Info("camera sub-stream", "camera", s.c.cfg.ID, "state", st.State, "reason", st.Reason)
+}
+
+// discard drops the sub-stream's audio: the main stream's is played.
+type discard struct{}
+
+func (discard) WriteAudio(int64, []byte) {}

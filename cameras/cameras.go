@@ -20,6 +20,7 @@ import (
 type Camera struct {
 	ID, Name    string
 	URL         string // main stream
+	SubURL      string // optional sub-stream
 	Username    string
 	Password    string
 	Transport   string // "tcp" (default) or "udp"
@@ -158,14 +159,19 @@ func (r *Registry) start(cam *camera) {
 	go func() {
 		defer r.wg.Done()
 		defer cam.ended()
+		var sub sync.WaitGroup
+		if cam.subIngest != nil {
+			sub.Go(func() { cam.subIngest.Run(ctx) })
+		}
 		cam.ingest.Run(ctx)
+		sub.Wait()
 	}()
 }
 
-// newIngest builds the RTSP side of a camera.
-func newIngest(c Camera, pub ingest.Publisher, log *slog.Logger) (*ingest.Camera, error) {
+// newIngest builds the RTSP side of one of a camera's streams.
+func newIngest(c Camera, url string, pub ingest.Publisher, log *slog.Logger) (*ingest.Camera, error) {
 	return ingest.New(ingest.Config{
-		Name: c.Name, URL: c.URL, Username: c.Username, Password: c.Password,
+		Name: c.Name, URL: url, Username: c.Username, Password: c.Password,
 		Transport: c.Transport, Fingerprint: c.Fingerprint,
 	}, pub, log.With("camera_id", c.ID))
 }

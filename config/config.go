@@ -27,6 +27,7 @@ type Camera struct {
 	ID          string `yaml:"id"`          // short name used by the API: letters, digits, - and _
 	Name        string `yaml:"name"`        // shown on its tile
 	URL         string `yaml:"url"`         // rtsp:// or rtsps:// URL of the main stream
+	SubURL      string `yaml:"sub_url"`     // optional smaller stream: small tiles, browsers without H.265
 	Username    string `yaml:"username"`    // when not in the URL
 	Password    string `yaml:"password"`    // when not in the URL
 	Transport   string `yaml:"transport"`   // tcp (default) or udp

@@ -134,6 +134,9 @@ func checkCameras(list []Camera) []string {
 		if u, err := url.Parse(cam.URL); err != nil || (u.Scheme != "rtsp" && u.Scheme != "rtsps") || u.Host == "" {
 			p = append(p, key+".url: must be an rtsp:// or rtsps:// URL")
 		}
+		if u, err := url.Parse(cam.SubURL); cam.SubURL != "" && (err != nil || (u.Scheme != "rtsp" && u.Scheme != "rtsps") || u.Host == "") {
+			p = append(p, key+".sub_url: must be an rtsp:// or rtsps:// URL")
+		}
 		if cam.Transport != "" && cam.Transport != "tcp" && cam.Transport != "udp" {
 			p = append(p, key+".transport: "+fmt.Sprintf("%q is not tcp or udp", cam.Transport))
 		}

@@ -99,7 +99,7 @@ func joinClient(t *testing.T, s *SFU, room, id string, locals ...webrtc.TrackLoc
 	t.Cleanup(func() { _ = c.pub.Close(); _ = c.sub.Close() })
 	c.sub.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { c.tracks <- tr })
 
-	if c.peer, err = s.Join(room, id, events{c}); err != nil {
+	if c.peer, err = s.Join(room, id, events{c}, PeerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(locals) == 0 {

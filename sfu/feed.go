@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -30,6 +31,9 @@ type Feed struct {
 	cfg    FeedConfig
 	video  bool
 	source Source
+	// substream is the camera's smaller stream, for small tiles and for
+	// browsers that cannot decode the main stream's codec.
+	substream atomic.Pointer[Feed]
 
 	mu      sync.Mutex // one writer (the camera) and viewer changes
 	viewers []*feedViewer
@@ -155,16 +159,25 @@ func (f *Feed) addViewer(v *feedViewer) {
 	f.viewers = append(f.viewers, v)
 }
 
-func (f *Feed) removeViewer(v *feedViewer) {
+// removeViewer takes v out of the feed; it returns whether v had started,
+// and leaves it pending, ready to start on another feed.
+func (f *Feed) removeViewer(v *feedViewer) (started bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, x := range f.viewers {
 		if x == v {
 			f.viewers = append(f.viewers[:i], f.viewers[i+1:]...)
-			return
+			break
 		}
 	}
+	started = v.state != viewerPending
+	v.state = viewerPending
+	return started
 }
+
+// SetSubstream gives a video feed the camera's sub-stream. Viewers start
+// on it when the codecs allow, and move between the two on request.
+func (f *Feed) SetSubstream(sub *Feed) { f.substream.Store(sub) }
 
 // Viewers counts the feed's viewers, live or starting.
 func (f *Feed) Viewers() int {
@@ -225,3 +238,6 @@ func (b *bindSignal) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	}
 	return params, err
 }
+
+// Codec is the feed's codec.
+func (f *Feed) Codec() webrtc.RTPCodecCapability { return f.cfg.Codec }

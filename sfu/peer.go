@@ -53,6 +53,13 @@ type PeerEvents interface {
 	ConnectionFailed(pc PCKind)
 }
 
+// PeerOptions are what a participant's browser said it can do.
+type PeerOptions struct {
+	// ReceiveH265 is true when the browser decodes H.265; otherwise a
+	// camera whose main stream is H.265 is shown from its H.264 sub-stream.
+	ReceiveH265 bool
+}
+
 // maxPendingCandidates bounds candidates held until a remote description.
 const maxPendingCandidates = 64
 
@@ -63,6 +70,7 @@ type Peer struct {
 	id   string
 	room *Room
 	ev   PeerEvents
+	opts PeerOptions
 	log  *slog.Logger
 	pub  *webrtc.PeerConnection
 
@@ -87,9 +95,9 @@ type Peer struct {
 	wg sync.WaitGroup
 }
 
-func newPeer(id string, r *Room, ev PeerEvents) (*Peer, error) {
+func newPeer(id string, r *Room, ev PeerEvents, opts PeerOptions) (*Peer, error) {
 	p := &Peer{
-		id: id, room: r, ev: ev,
+		id: id, room: r, ev: ev, opts: opts,
 		log:     r.sfu.cfg.Log.With("room", r.id, "participant", id),
 		sources: map[string]Source{},
 		downs:   map[published]subscription{},
@@ -272,4 +280,17 @@ func (p *Peer) upTracks() []*UpTrack {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]*UpTrack(nil), p.ups...)
+}
+
+// SetCameraQuality asks for a camera's main stream (an enlarged tile) or
+// its sub-stream (a small one). Nothing changes when the camera has no
+// sub-stream or the two streams differ in codec.
+func (p *Peer) SetCameraQuality(camera string, main bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for t, sub := range p.downs {
+		if f, ok := t.(*Feed); ok && f.video && f.cfg.Camera == camera {
+			sub.(*feedSubscription).setQuality(main)
+		}
+	}
 }

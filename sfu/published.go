@@ -1,6 +1,10 @@
 package sfu
 
-import "github.com/pion/webrtc/v4"
+import (
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // published is a track a room offers its peers: a participant's UpTrack or
 // a camera's Feed.
@@ -50,8 +54,9 @@ func (f *Feed) info() TrackInfo {
 }
 
 func (f *Feed) subscribe(p *Peer) (subscription, error) {
+	start := f.startFeed(p.opts)
 	// Video and audio of one camera share a stream id for lip sync.
-	local, err := newBindSignal(f.cfg.Codec, "camera-"+f.cfg.Camera+"-"+string(f.source), "camera-"+f.cfg.Camera)
+	local, err := newBindSignal(start.cfg.Codec, "camera-"+f.cfg.Camera+"-"+string(f.source), "camera-"+f.cfg.Camera)
 	if err != nil {
 		return nil, err
 	}
@@ -60,17 +65,36 @@ func (f *Feed) subscribe(p *Peer) (subscription, error) {
 		return nil, err
 	}
 	v := newFeedViewer(local)
-	f.addViewer(v)
-	return &feedSubscription{feed: f, viewer: v, sender: sender, peer: p, done: make(chan struct{})}, nil
+	start.addViewer(v)
+	return &feedSubscription{main: f, feed: start, viewer: v, sender: sender, peer: p, done: make(chan struct{})}, nil
+}
+
+// startFeed picks where a new viewer starts: the sub-stream when it has the
+// main stream's codec (a new tile is small) or when the browser cannot
+// decode H.265 and the sub-stream is H.264; otherwise the main stream.
+func (f *Feed) startFeed(opts PeerOptions) *Feed {
+	sub := f.substream.Load()
+	switch {
+	case sub == nil:
+		return f
+	case sub.cfg.Codec.MimeType == f.cfg.Codec.MimeType:
+		return sub
+	case f.cfg.Codec.MimeType == webrtc.MimeTypeH265 && !opts.ReceiveH265:
+		return sub
+	}
+	return f
 }
 
 // feedSubscription carries a feed to one peer.
 type feedSubscription struct {
-	feed   *Feed
+	main   *Feed // the feed published in the room
 	viewer *feedViewer
 	sender *webrtc.RTPSender
 	peer   *Peer
 	done   chan struct{}
+
+	mu   sync.Mutex
+	feed *Feed // the one the viewer takes its packets from now
 }
 
 func (s *feedSubscription) rtpSender() *webrtc.RTPSender { return s.sender }
@@ -88,7 +112,9 @@ func (s *feedSubscription) run() {
 	case <-s.done:
 		return
 	}
+	s.mu.Lock()
 	s.feed.activate(s.viewer)
+	s.mu.Unlock()
 	for {
 		if _, _, err := s.sender.ReadRTCP(); err != nil {
 			return
@@ -97,6 +123,30 @@ func (s *feedSubscription) run() {
 }
 
 func (s *feedSubscription) cancel() {
+	s.mu.Lock()
 	s.feed.removeViewer(s.viewer)
+	s.mu.Unlock()
 	close(s.done)
+}
+
+// setQuality moves the viewer to the main stream or the sub-stream when
+// both share the track's codec. The new stream starts from its cached
+// keyframe, so the switch shows no freeze; the viewer's sequence numbers
+// and timestamps carry on.
+func (s *feedSubscription) setQuality(main bool) {
+	target := s.main
+	if !main {
+		target = s.main.substream.Load()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if target == nil || target == s.feed || target.cfg.Codec.MimeType != s.feed.cfg.Codec.MimeType {
+		return
+	}
+	started := s.feed.removeViewer(s.viewer)
+	target.addViewer(s.viewer)
+	if started {
+		target.activate(s.viewer)
+	}
+	s.feed = target
 }

@@ -71,7 +71,7 @@ func New(cfg Config) (*SFU, error) {
 
 // Join creates the peer of participant id in room roomID. A peer already
 // there with the same id is closed first: the newest connection wins.
-func (s *SFU) Join(roomID, id string, ev PeerEvents) (*Peer, error) {
+func (s *SFU) Join(roomID, id string, ev PeerEvents, opts PeerOptions) (*Peer, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -89,7 +89,7 @@ func (s *SFU) Join(roomID, id string, ev PeerEvents) (*Peer, error) {
 	if old := r.peer(id); old != nil {
 		old.Close()
 	}
-	p, err := newPeer(id, r, ev)
+	p, err := newPeer(id, r, ev, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,8 @@ func (c *session) handle(data []byte) bool {
 		e = c.handleMedia(m)
 	case "chat":
 		e = c.handleChat(m)
+	case "camera_quality":
+		e = c.handleCameraQuality(m)
 	case "leave":
 		c.stop("left")
 		return false
@@ -90,7 +92,7 @@ func (c *session) handleJoin(m inbound) bool {
 		Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others,
 		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(),
 	})
-	peer, err := c.srv.SFU.Join(room.ID, self.ID, c)
+	peer, err := c.srv.SFU.Join(room.ID, self.ID, c, peerOptions(m.Codecs))
 	if err != nil {
 		c.log.Error("join media room", "err", err)
 		c.sendError(&Error{Code: CodeInternal, Message: "cannot join the room now"})
@@ -181,6 +183,25 @@ func (c *session) handleChat(m inbound) *Error {
 		Text: text, At: time.Now().UTC().Format(time.RFC3339Nano),
 	}, nil)
 	return nil
+}
+
+func (c *session) handleCameraQuality(m inbound) *Error {
+	if m.Camera == "" || (m.Quality != "main" && m.Quality != "sub") {
+		return &Error{Code: CodeBadMessage, Message: `camera_quality needs a camera and quality "main" or "sub"`}
+	}
+	c.peer.SetCameraQuality(m.Camera, m.Quality == "main")
+	return nil
+}
+
+// peerOptions reads what the browser said it can decode.
+func peerOptions(codecs []string) sfu.PeerOptions {
+	var o sfu.PeerOptions
+	for _, c := range codecs {
+		if strings.EqualFold(c, "video/H265") {
+			o.ReceiveH265 = true
+		}
+	}
+	return o
 }
 
 // cleanName keeps a display name printable and short, or falls back.

@@ -41,6 +41,9 @@ type inbound struct {
 	PC        sfu.PCKind            `json:"pc"`
 	Candidate json.RawMessage       `json:"candidate"`
 	Text      string                `json:"text"`
+	Codecs    []string              `json:"codecs"`
+	Camera    string                `json:"camera"`
+	Quality   string                `json:"quality"`
 }
 
 // Outbound messages, one struct per type so the JSON stays exact.

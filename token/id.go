@@ -1,6 +1,12 @@
 package token
 
-import "encoding/base32"
+import (
+	"encoding/base32"
+	"encoding/base64"
+)
 
-// base32NoPad is immutable after construction: encodings hold no state.
-var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
+// Encodings hold no state: these are constants in all but syntax.
+var (
+	base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
+	strictB64   = base64.RawURLEncoding.Strict()
+)

@@ -98,11 +98,12 @@ func (s *Signer) Verify(tok, room string) (Claims, error) {
 	if !ok {
 		return Claims{}, ErrInvalid
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: a token has exactly one spelling, trailing bits included.
+	got, err := strictB64.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, s.mac(body)) {
 		return Claims{}, ErrInvalid
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(body)
+	payload, err := strictB64.DecodeString(body)
 	if err != nil {
 		return Claims{}, ErrInvalid
 	}

@@ -33,6 +33,10 @@ func TestVerify(t *testing.T) {
 	foreign, _ := other.Sign(good)
 	flipped := []byte(tok)
 	flipped[len(flipped)-2] ^= 1
+	// The last character carries 4 bits of signature and 2 unused ones:
+	// another spelling of the same bytes must be refused too.
+	respelled := []byte(tok)
+	respelled[len(respelled)-1] ^= 1
 
 	tests := []struct {
 		name, tok, room string
@@ -44,6 +48,7 @@ func TestVerify(t *testing.T) {
 		{"no dot", "abc", "r_a", ErrInvalid},
 		{"tampered signature", string(flipped), "r_a", ErrInvalid},
 		{"tampered payload", "x" + tok, "r_a", ErrInvalid},
+		{"respelled signature", string(respelled), "r_a", ErrInvalid},
 		{"other secret", foreign, "r_a", ErrInvalid},
 		{"expired", expTok, "r_a", ErrExpired},
 		{"other room", tok, "r_b", ErrWrongRoom},

@@ -21,7 +21,7 @@ func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		return nil, err
 	}
 	cfg.Cameras = append(cfg.Cameras, config.Camera{
-		ID: "demo", Name: "Caméra de démonstration", URL: sim.URL("/main"), Preload: true,
+		ID: "demo", Name: "Caméra de démonstration", URL: sim.URL("/main"), SubURL: sim.URL("/sub"), Preload: true,
 	})
 	return sim, nil
 }
@@ -31,7 +31,7 @@ func cameraList(list []config.Camera) []cameras.Camera {
 	out := make([]cameras.Camera, 0, len(list))
 	for _, c := range list {
 		out = append(out, cameras.Camera{
-			ID: c.ID, Name: c.Name, URL: c.URL, Username: c.Username, Password: c.Password,
+			ID: c.ID, Name: c.Name, URL: c.URL, SubURL: c.SubURL, Username: c.Username, Password: c.Password,
 			Transport: c.Transport, Fingerprint: c.Fingerprint, Preload: c.Preload,
 		})
 	}
