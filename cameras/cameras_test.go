@@ -49,6 +49,7 @@ type statusLog struct {
 	mu      sync.Mutex
 	changes []Status
 	notify  chan struct{}
+	cursor  map[string]int // per camera: changes already matched by waitFor
 }
 
 func (l *statusLog) record(_ []string, st Status) {
@@ -61,15 +62,19 @@ func (l *statusLog) record(_ []string, st Status) {
 	}
 }
 
-// waitFor returns the first change of camera id matching ok.
+// waitFor returns the next change of camera id matching ok, after the
+// one the previous waitFor for that camera returned.
 func (l *statusLog) waitFor(t *testing.T, id string, ok func(Status) bool) Status {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
-	seen := 0
 	for {
 		l.mu.Lock()
-		for ; seen < len(l.changes); seen++ {
-			if st := l.changes[seen]; st.ID == id && ok(st) {
+		if l.cursor == nil {
+			l.cursor = map[string]int{}
+		}
+		for ; l.cursor[id] < len(l.changes); l.cursor[id]++ {
+			if st := l.changes[l.cursor[id]]; st.ID == id && ok(st) {
+				l.cursor[id]++
 				l.mu.Unlock()
 				return st
 			}
