@@ -25,7 +25,7 @@ type viewer struct {
 }
 
 func (v *viewer) SubscribeOffer(sdp string, _ map[string]sfu.TrackInfo) { v.offers <- sdp }
-func (v *viewer) ConnectionFailed(sfu.PCKind)                          {}
+func (v *viewer) ConnectionFailed(sfu.PCKind)                           {}
 func (v *viewer) ICECandidate(pc sfu.PCKind, c *webrtc.ICECandidateInit) {
 	if c == nil || pc != sfu.PCSubscribe {
 		return
