@@ -49,9 +49,10 @@ type Camera struct {
 
 	// Owned by Run's goroutine between sessions, and by gortsplib's reading goroutine of the
 	// track while a session plays.
-	videoTL   *timeline
-	audioTL   *timeline
-	liveReset time.Duration
+	videoTL        *timeline
+	audioTL        *timeline
+	refusedBFrames bool // the last session ended on B-frames
+	liveReset      time.Duration
 }
 
 // New checks cfg (URL scheme, transport, fingerprint, backoff) and returns a Camera ready to
@@ -100,6 +101,7 @@ func (c *Camera) Run(ctx context.Context) {
 // afterSession reports why the session ended and returns how long to wait before the next.
 func (c *Camera) afterSession(end sessionEnd, b *backoff) time.Duration {
 	state, reason := classify(end.err, c.set.url.User != nil)
+	c.refusedBFrames = reason == reasonBFrames
 	if end.liveFor >= c.liveReset {
 		b.reset()
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,6 +153,33 @@ func TestFakeCameraOpusAndUDP(t *testing.T) {
 	if s := rec.last(); s.Audio != "Opus" || s.AudioNote != "" {
 		t.Fatalf("status %+v, want Opus audio", s)
 	}
+}
+
+// TestFakeCameraVideoStalls: the camera keeps its connection and its audio going, but its
+// video stops; the session is restarted, and comes back live when the video does.
+func TestFakeCameraVideoStalls(t *testing.T) {
+	video := h264Media(true)
+	pcmu := &description.Media{Type: description.MediaTypeAudio, Formats: []format.Format{
+		&format.G711{PayloadTyp: 0, MULaw: true, SampleRate: 8000, ChannelCount: 1},
+	}}
+	cam := startFakeCamera(t, []*description.Media{video, pcmu}, fakeOptions{})
+	gop := h264GOP(newVideoWriter(t, cam, video), true)
+	var videoOn atomic.Bool
+	videoOn.Store(true)
+	feed(t, 20*time.Millisecond, func(i int) {
+		if videoOn.Load() {
+			gop(i)
+		}
+		_ = cam.stream.WritePacketRTP(pcmu, testRTP(0, uint16(i), uint32(i)*160, make([]byte, 160)))
+	})
+	rec, _ := runCamera(t, Config{Name: "stall", URL: cam.url(""), ReadTimeout: 300 * time.Millisecond, Backoff: fastBackoff()})
+	waitFrames(t, rec, "H264", 5, 1)
+	videoOn.Store(false)
+	rec.waitUntil(t, waitLive, "reconnecting: stopped sending", func() bool {
+		return rec.hasStatus(0, StateReconnecting, reasonStopped)
+	})
+	videoOn.Store(true)
+	rec.waitUntil(t, waitLive, "live again", func() bool { return rec.last().State == StateLive })
 }
 
 func TestFakeCameraAuthAndPath(t *testing.T) {

@@ -15,6 +15,10 @@ import (
 	"github.com/pion/rtp"
 )
 
+// bFramesProof is how many access units in presentation order show that a camera which
+// used B-frames no longer does: B-frames show up by the third access unit of a GOP.
+const bFramesProof = 8
+
 // sessionEnd is how one RTSP session ended.
 type sessionEnd struct {
 	err     error
@@ -29,7 +33,12 @@ type session struct {
 	once    sync.Once
 	reason  error        // why it was aborted; written before aborted is closed
 	liveAt  atomic.Int64 // Unix nanoseconds of the first access unit; 0 before
+	playing atomic.Bool  // PLAY succeeded
+	units   atomic.Uint64
 }
+
+// decoded counts access units for the stall watchdog.
+func (s *session) decoded() { s.units.Add(1) }
 
 // live is called by the video track on the session's first access unit.
 func (s *session) live() {
@@ -54,20 +63,17 @@ func (c *Camera) runSession(ctx context.Context) sessionEnd {
 	if err := client.Start(); err != nil {
 		return sessionEnd{err: err}
 	}
-	// The closer owns the client's end: it closes it when ctx ends, when a track aborts the
-	// session, or when this function is done with it.
+	// The supervisor owns the client's end: it closes it when ctx ends, when a track aborts
+	// the session, when the stream stalls, or when this function is done with it.
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		select {
-		case <-ctx.Done():
-		case <-s.aborted:
-		case <-done:
-		}
+		s.supervise(ctx, done)
 		client.Close()
 	})
 	err := s.play(client)
 	if err == nil {
+		s.playing.Store(true)
 		err = client.Wait()
 	}
 	close(done)
@@ -84,6 +90,37 @@ func (c *Camera) runSession(ctx context.Context) sessionEnd {
 		end.liveFor = c.now().Sub(time.Unix(0, at))
 	}
 	return end
+}
+
+// supervise returns when the session must end. While playing, it aborts the session if no
+// video access unit came out during a whole ReadTimeout: some cameras keep the connection
+// and its RTCP reports alive while their encoder has stopped, which gortsplib's own read
+// timeout does not see.
+func (s *session) supervise(ctx context.Context, done <-chan struct{}) {
+	tick := time.NewTicker(s.cam.set.readTimeout)
+	defer tick.Stop()
+	var seen uint64
+	armed := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.aborted:
+			return
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		if !s.playing.Load() {
+			continue
+		}
+		n := s.units.Load()
+		if armed && n == seen {
+			s.abort(&sessionError{state: StateReconnecting, reason: reasonStopped})
+			return
+		}
+		seen, armed = n, true
+	}
 }
 
 func (c *Camera) newClient(damage *damageLog) *gortsplib.Client {
@@ -170,6 +207,11 @@ func (s *session) videoTrack(m mediaChoice) (*videoTrack, error) {
 	logSPS(c.log, m.codec, shaper.params.sps)
 	v := newVideoTrack(m.codec, dec, shaper, c.videoTL, sink, c.log, s)
 	v.onDecodeError = s.damage.decodeError
+	if c.refusedBFrames {
+		// The last session found B-frames: do not flash "live" on the tile for the few
+		// frames it takes to find them again.
+		v.liveAt = bFramesProof
+	}
 	return v, nil
 }
 

@@ -34,7 +34,8 @@ type videoTrack struct {
 	events  sessionEvents
 	prevPTS int64
 	hasPrev bool // prevPTS is set
-	started bool // an access unit was written in this session
+	written int  // access units written in this session
+	liveAt  int  // how many must be written before the session is live
 	stopped bool // B-frames were found: nothing more is written
 	noPTS   int  // access units dropped for want of a timestamp (before the first keyframe)
 
@@ -43,7 +44,8 @@ type videoTrack struct {
 
 // sessionEvents is what a track tells its session.
 type sessionEvents interface {
-	live()           // first access unit written
+	decoded()        // an access unit came out of the depacketizer
+	live()           // the session shows pictures
 	abort(err error) // end the session with this error
 }
 
@@ -57,7 +59,7 @@ func newVideoTrack(codec videoCodec, dec auDecoder, shaper *auShaper, tl *timeli
 	tl.restart()
 	return &videoTrack{
 		codec: codec, dec: dec, more: more, clock: auClock{codec: codec},
-		shaper: shaper, tl: tl, sink: sink, log: log, events: ev,
+		shaper: shaper, tl: tl, sink: sink, log: log, events: ev, liveAt: 1,
 	}
 }
 
@@ -83,6 +85,7 @@ func (v *videoTrack) onPacket(pkt *rtp.Packet, pts int64, ok bool) {
 	if res != decodedAU {
 		return
 	}
+	v.events.decoded()
 	if !ok {
 		v.noPTS++
 		return
@@ -109,8 +112,8 @@ func (v *videoTrack) writeAU(au [][]byte, raw int64) {
 		return
 	}
 	v.sink.WriteVideo(pts, out, key)
-	if !v.started {
-		v.started = true
+	v.written++
+	if v.written == v.liveAt {
 		v.events.live()
 	}
 }

@@ -17,10 +17,12 @@ func testRTP(pt uint8, seq uint16, ts uint32, payload []byte) *rtp.Packet {
 
 // trackEvents records what a track tells its session.
 type trackEvents struct {
+	units  int
 	lives  int
 	aborts []error
 }
 
+func (e *trackEvents) decoded()        { e.units++ }
 func (e *trackEvents) live()           { e.lives++ }
 func (e *trackEvents) abort(err error) { e.aborts = append(e.aborts, err) }
 
@@ -72,6 +74,50 @@ func TestVideoTrackOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoTrackLiveAfterBFrames: after a B-frames failure, the tile turns live only once
+// enough frames came in order.
+func TestVideoTrackLiveAfterBFrames(t *testing.T) {
+	rec := newRecorder()
+	v, ev := newTestVideoTrack(t, rec)
+	v.liveAt = bFramesProof
+	for i := range bFramesProof {
+		nalu := slice264
+		if i == 0 {
+			nalu = idr264
+		}
+		if ev.lives != 0 {
+			t.Fatalf("live after %d frames", i)
+		}
+		v.onPacket(testRTP(96, uint16(i), uint32(i*3600), nalu), int64(i*3600), true)
+	}
+	if ev.lives != 1 || ev.units != bFramesProof {
+		t.Fatalf("live %d times after %d frames (%d decoded)", ev.lives, bFramesProof, ev.units)
+	}
+}
+
+// TestWriteAUAllocations: once parameter sets are known, handing an access unit to the sink
+// allocates nothing, keyframes included.
+func TestWriteAUAllocations(t *testing.T) {
+	v, _ := newTestVideoTrack(t, newRecorder())
+	v.sink = discardSink{}
+	key := [][]byte{aud264, idr264}
+	frame := [][]byte{slice264}
+	pts := int64(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		pts += 3600
+		v.writeAU(key, pts)
+		pts += 3600
+		v.writeAU(frame, pts)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per pair of access units", allocs)
+	}
+}
+
+type discardSink struct{}
+
+func (discardSink) WriteVideo(int64, [][]byte, bool) {}
 
 func TestVideoTrackWaitsForTimestamp(t *testing.T) {
 	rec := newRecorder()
