@@ -11,15 +11,18 @@ import (
 
 // Config is the whole configuration of a vigie server.
 type Config struct {
-	Listen    string   `yaml:"listen"`     // HTTPS address, host:port
-	PublicURL string   `yaml:"public_url"` // base URL put in links; derived from Hosts and Listen when empty
-	Data      string   `yaml:"data"`       // data directory: database, generated TLS material, recordings
-	Hosts     []string `yaml:"hosts"`      // names for the generated certificate
-	TLS       TLS      `yaml:"tls"`
-	Admin     Admin    `yaml:"admin"`
-	Log       Log      `yaml:"log"`
-	Links     Links    `yaml:"links"`
-	Cameras   []Camera `yaml:"cameras"`
+	Listen    string    `yaml:"listen"`     // HTTPS address, host:port
+	PublicURL string    `yaml:"public_url"` // base URL put in links; derived from Hosts and Listen when empty
+	Data      string    `yaml:"data"`       // data directory: database, generated TLS material, recordings
+	Hosts     []string  `yaml:"hosts"`      // names for the generated certificate
+	TLS       TLS       `yaml:"tls"`
+	Admin     Admin     `yaml:"admin"`
+	Log       Log       `yaml:"log"`
+	Links     Links     `yaml:"links"`
+	Cameras   []Camera  `yaml:"cameras"`
+	Sites     []Site    `yaml:"sites"`
+	Contacts  []Contact `yaml:"contacts"`
+	Lists     Lists     `yaml:"lists"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
