@@ -10,6 +10,10 @@ import (
 
 // Publisher receives what the camera produces. The same codec asked twice (after a reconnection)
 // must return the same sink, so viewers keep their tracks: that is the Publisher's job.
+//
+// Video and Audio are called from Run's goroutine when a session starts. Status is called
+// from Run's goroutine or from the goroutine reading the camera, never concurrently and
+// in order; it must not block for long.
 type Publisher interface {
 	Video(codec string) (VideoSink, error)                          // "H264" | "H265"
 	Audio(codec string, clockRate, channels int) (AudioSink, error) // "PCMU" | "PCMA" | "Opus"
@@ -52,7 +56,6 @@ type Camera struct {
 	videoTL        *timeline
 	audioTL        *timeline
 	refusedBFrames bool // the last session ended on B-frames
-	liveReset      time.Duration
 }
 
 // New checks cfg (URL scheme, transport, fingerprint, backoff) and returns a Camera ready to
@@ -69,7 +72,7 @@ func New(cfg Config, pub Publisher, log *slog.Logger) (*Camera, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("camera", cfg.Name, "url", set.safeURL)
-	c := &Camera{set: set, pub: pub, log: log, now: time.Now, liveReset: liveResetAfter}
+	c := &Camera{set: set, pub: pub, log: log, now: time.Now}
 	c.status = reporter{pub: pub, log: log}
 	c.videoTL = newTimeline(90000, c.now)
 	return c, nil
@@ -102,7 +105,7 @@ func (c *Camera) Run(ctx context.Context) {
 func (c *Camera) afterSession(end sessionEnd, b *backoff) time.Duration {
 	state, reason := classify(end.err, c.set.url.User != nil)
 	c.refusedBFrames = reason == reasonBFrames
-	if end.liveFor >= c.liveReset {
+	if end.liveFor >= liveResetAfter {
 		b.reset()
 	}
 	delay := b.next()

@@ -24,7 +24,7 @@ type Config struct {
 	Name        string          // for logs and status
 	URL         string          // rtsp:// or rtsps://; credentials may be in the URL userinfo
 	Username    string          // override/complement the URL's userinfo
-	Password    string          //
+	Password    string          // with Username
 	Transport   string          // "tcp" (default, interleaved) or "udp"
 	Fingerprint string          // rtsps: SHA-256 of the camera certificate (hex, colons optional) to pin instead of CA verification
 	Backoff     []time.Duration // reconnect delays; default 1s, 2s, 5s, 10s, then 30s forever (last one repeats)
@@ -33,8 +33,8 @@ type Config struct {
 
 // Transport names accepted in Config.Transport.
 const (
-	TransportTCP = "tcp"
-	TransportUDP = "udp"
+	transportTCP = "tcp"
+	transportUDP = "udp"
 )
 
 const defaultReadTimeout = 10 * time.Second
@@ -67,11 +67,11 @@ func (cfg Config) validate() (settings, error) {
 	s.safeURL = (*url.URL)(u).Redacted()
 
 	switch strings.ToLower(cfg.Transport) {
-	case "", TransportTCP:
-	case TransportUDP:
+	case "", transportTCP:
+	case transportUDP:
 		s.udp = true
 	default:
-		return s, fmt.Errorf("camera %q: transport %q: want %q or %q", cfg.Name, cfg.Transport, TransportTCP, TransportUDP)
+		return s, fmt.Errorf("camera %q: transport %q: want %q or %q", cfg.Name, cfg.Transport, transportTCP, transportUDP)
 	}
 
 	if cfg.Fingerprint != "" {

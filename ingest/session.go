@@ -40,7 +40,7 @@ type session struct {
 // decoded counts access units for the stall watchdog.
 func (s *session) decoded() { s.units.Add(1) }
 
-// live is called by the video track on the session's first access unit.
+// live is called by the video track once the session shows pictures.
 func (s *session) live() {
 	s.liveAt.Store(s.cam.now().UnixNano())
 	s.cam.status.setState(StateLive, "")
@@ -210,7 +210,7 @@ func (s *session) videoTrack(m mediaChoice) (*videoTrack, error) {
 	if c.refusedBFrames {
 		// The last session found B-frames: do not flash "live" on the tile for the few
 		// frames it takes to find them again.
-		v.liveAt = bFramesProof
+		v.liveAfter = bFramesProof
 	}
 	return v, nil
 }

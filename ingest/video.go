@@ -23,21 +23,21 @@ type auDecoder interface {
 // videoTrack turns one session's RTP packets into access units for the sink. It runs on
 // gortsplib's reading goroutine only.
 type videoTrack struct {
-	codec   videoCodec
-	dec     auDecoder
-	more    error // the decoder's "need more packets"
-	clock   auClock
-	shaper  *auShaper
-	tl      *timeline
-	sink    VideoSink
-	log     *slog.Logger
-	events  sessionEvents
-	prevPTS int64
-	hasPrev bool // prevPTS is set
-	written int  // access units written in this session
-	liveAt  int  // how many must be written before the session is live
-	stopped bool // B-frames were found: nothing more is written
-	noPTS   int  // access units dropped for want of a timestamp (before the first keyframe)
+	codec     videoCodec
+	dec       auDecoder
+	more      error // the decoder's "need more packets"
+	clock     auClock
+	shaper    *auShaper
+	tl        *timeline
+	sink      VideoSink
+	log       *slog.Logger
+	events    sessionEvents
+	prevPTS   int64
+	hasPrev   bool // prevPTS is set
+	written   int  // access units written in this session
+	liveAfter int  // how many must be written before the session is live
+	stopped   bool // B-frames were found: nothing more is written
+	noPTS     int  // access units dropped for want of a timestamp (before the first keyframe)
 
 	onDecodeError func(error) // damaged packets, for the session's log; may be nil
 }
@@ -59,7 +59,7 @@ func newVideoTrack(codec videoCodec, dec auDecoder, shaper *auShaper, tl *timeli
 	tl.restart()
 	return &videoTrack{
 		codec: codec, dec: dec, more: more, clock: auClock{codec: codec},
-		shaper: shaper, tl: tl, sink: sink, log: log, events: ev, liveAt: 1,
+		shaper: shaper, tl: tl, sink: sink, log: log, events: ev, liveAfter: 1,
 	}
 }
 
@@ -111,9 +111,12 @@ func (v *videoTrack) writeAU(au [][]byte, raw int64) {
 	if !ok {
 		return
 	}
+	if v.written == 0 && v.noPTS > 0 {
+		v.log.Debug("joined the stream mid-GOP", "units_before_keyframe", v.noPTS)
+	}
 	v.sink.WriteVideo(pts, out, key)
 	v.written++
-	if v.written == v.liveAt {
+	if v.written == v.liveAfter {
 		v.events.live()
 	}
 }

@@ -80,7 +80,7 @@ func TestVideoTrackOrder(t *testing.T) {
 func TestVideoTrackLiveAfterBFrames(t *testing.T) {
 	rec := newRecorder()
 	v, ev := newTestVideoTrack(t, rec)
-	v.liveAt = bFramesProof
+	v.liveAfter = bFramesProof
 	for i := range bFramesProof {
 		nalu := slice264
 		if i == 0 {
