@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/pion/rtp"
 )
 
@@ -153,5 +154,26 @@ func TestAudioTrack(t *testing.T) {
 	checkIncreasing(t, "audio", got)
 	if got[5]-got[4] != 160 {
 		t.Fatalf("after the reset, packets are %d apart, want 160", got[5]-got[4])
+	}
+}
+
+// BenchmarkVideoTrack measures ingest's own work per RTP packet (depacketizing included),
+// on a 25-frame GOP of one-packet frames.
+func BenchmarkVideoTrack(b *testing.B) {
+	dec, _ := (&format.H264{PayloadTyp: 96, PacketizationMode: 1}).CreateDecoder()
+	tl := newTimeline(90000, time.Now)
+	shaper := newAUShaper(codecH264, nil, testSPS264, testPPS264)
+	v := newVideoTrack(codecH264, dec, shaper, tl, discardSink{}, slog.New(slog.DiscardHandler), &trackEvents{})
+	idr, frame := slice([]byte{0x65, 0x88}, 1000), slice([]byte{0x41, 0x9a}, 1000)
+	pkt := testRTP(96, 0, 0, nil)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		pkt.Payload = frame
+		if i%25 == 0 {
+			pkt.Payload = idr
+		}
+		pkt.SequenceNumber = uint16(i)
+		pkt.Timestamp = uint32(i) * 3600
+		v.onPacket(pkt, int64(i)*3600, true)
 	}
 }
