@@ -82,10 +82,3 @@ func (r *reporter) setState(state State, reason string) bool {
 	r.pub.Status(s)
 	return true
 }
-
-// current returns the last status reported.
-func (r *reporter) current() Status {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.last
-}
