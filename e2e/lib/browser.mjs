@@ -29,7 +29,8 @@ export const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.
 
 /** Participant is one person in one browser of their own: its page and what the page logged. */
 export class Participant {
-  static async launch(label) {
+  /** launch starts a browser for one person; viewport is the page's size in CSS pixels. */
+  static async launch(label, { viewport = { width: 1280, height: 720 } } = {}) {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: CHROMIUM_ARGS,
@@ -38,7 +39,7 @@ export class Participant {
     });
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
-      viewport: { width: 1280, height: 720 },
+      viewport,
     });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
@@ -50,13 +51,22 @@ export class Participant {
     this.browser = browser;
     this.page = page;
     this.console = [];
+    // Every signaling message the page sent, parsed, in order.
+    this.sent = [];
     const note = (kind, text) => this.console.push(`${new Date().toISOString()} [${kind}] ${text}`);
     page.on('console', (m) => note(m.type(), m.text()));
     page.on('pageerror', (err) => note('pageerror', err.stack || String(err)));
     page.on('requestfailed', (r) => note('requestfailed', `${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
     page.on('websocket', (ws) => {
       note('websocket', `open ${ws.url()}`);
-      ws.on('framesent', (f) => note('ws >', summarize(f.payload)));
+      ws.on('framesent', (f) => {
+        note('ws >', summarize(f.payload));
+        try {
+          this.sent.push(JSON.parse(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')));
+        } catch {
+          // not JSON: the log line is all there is
+        }
+      });
       ws.on('framereceived', (f) => note('ws <', summarize(f.payload)));
       ws.on('close', () => note('websocket', `closed ${ws.url()}`));
     });
@@ -65,6 +75,11 @@ export class Participant {
       note('dialog', `${d.type()}: ${d.message()}`);
       d.accept().catch(() => {});
     });
+  }
+
+  /** sentOfType lists the signaling messages of one type the page has sent so far. */
+  sentOfType(type) {
+    return this.sent.filter((m) => m && m.type === type);
   }
 
   /** pageErrors lists uncaught exceptions thrown in the page. */

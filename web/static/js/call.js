@@ -4,12 +4,14 @@
 // automatic reconnection to be added around it later.
 
 import { Chat } from './chat.js';
+import { receiveVideoCodecs } from './codecs.js';
 import { Controls } from './controls.js';
 import { isCancelled, mediaErrorKey, openScreen } from './devices.js';
 import { byId } from './dom.js';
 import { errorWords, t } from './i18n.js';
 import { People } from './people.js';
 import { Publisher } from './publisher.js';
+import { CameraQuality } from './quality.js';
 import { Signaling } from './signaling.js';
 import { Subscriber } from './subscriber.js';
 import { TileGrid } from './tiles.js';
@@ -27,10 +29,11 @@ export class CallSession {
    * token and name are sent in `join`; local is the LocalMedia; banner the call's Banner.
    * onState(state) follows "joining", "joined", "error"; onPeers({pub, sub}) the connections;
    * onEnd({reason: "left"|"replaced"|"error", code}) ends the call screen; onRejoin() asks for a
-   * new session; onCameras(byId) gets the room's cameras each time one changes.
+   * new session; onCameras(byId) gets the room's cameras each time one changes. view outlives the
+   * session: {focusedCamera}, the camera tile enlarged, enlarged again after a rejoin.
    */
-  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {} }) {
-    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras });
+  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {}, view = {} }) {
+    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras, view });
     this.ended = false;
     this.self = null;
     this.others = new Map();
@@ -45,10 +48,19 @@ export class CallSession {
     this.early = [];
     this.listeners = new AbortController();
     this.signaling = new Signaling();
+    // The stream (main or sub-stream) each camera tile asks for; the server is told per camera,
+    // once per change, and again for each new track of the camera (a new session's included).
+    this.quality = new CameraQuality({
+      send: (camera, quality) => !this.ended && !!this.self && this.signaling.send('camera_quality', { camera, quality }),
+    });
     this.tiles = new TileGrid({
       container: byId('tiles'), template: byId('tpl-tile'), cameraTemplate: byId('tpl-camera-tile'),
       empty: byId('tiles-empty'),
       onSoundBlocked: () => this.soundBlocked(),
+      onCameraQuality: (id, quality) => this.quality.want(id, quality),
+      onCameraTrack: (id, hasTrack) => this.quality.trackChanged(id, hasTrack),
+      focusCamera: view.focusedCamera || null,
+      onFocusCamera: (id) => { view.focusedCamera = id; },
     });
     this.chat = new Chat({
       send: (text) => this.signaling.send('chat', { text }),
@@ -100,7 +112,7 @@ export class CallSession {
       return;
     }
     if (this.ended) return;
-    sig.send('join', { token: this.token, name: this.name, media: this.media() });
+    sig.send('join', { token: this.token, name: this.name, media: this.media(), codecs: receiveVideoCodecs() });
   }
 
   onJoined(msg) {
@@ -376,6 +388,7 @@ export class CallSession {
     if (this.publisher) this.publisher.close();
     if (this.subscriber) this.subscriber.close();
     this.signaling.close();
+    this.quality.destroy();
     this.tiles.destroy();
     this.chat.destroy();
     this.people.destroy();

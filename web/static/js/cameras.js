@@ -5,9 +5,15 @@
 // card (an icon, the camera's name, what is happening) rather than a black box; once a frame has
 // been shown the last image stays on screen while vigie reconnects to the camera, with the state
 // in a badge over it. Camera sound plays, and each listener can mute a noisy camera for
-// themselves.
+// themselves. A live H.265 camera that this browser cannot decode (and that has no H.264
+// sub-stream vigie could send instead) never shows a frame: after a few seconds its card says so
+// in plain words, rather than waiting for the picture forever.
 
+import { canReceiveVideo } from './codecs.js';
 import { t } from './i18n.js';
+
+// How long a live camera may show no frame before an undecodable codec is blamed.
+const UNPLAYABLE_AFTER_MS = 3_000;
 
 // The reasons the server gives in plain English (docs/protocol.md), in the page's language.
 const REASONS = {
@@ -101,6 +107,11 @@ export class CameraTile {
     // stays, whatever the camera's state.
     this.pictured = false;
     this.enlarged = false;
+    // The tile's displayed width in CSS pixels, kept by the grid.
+    this.displayWidth = 0;
+    // Set UNPLAYABLE_AFTER_MS after the camera went live; a frame shown since clears the doubt.
+    this.liveLong = false;
+    this.liveTimer = 0;
     for (const type of ['loadeddata', 'resize', 'playing']) {
       this.video.addEventListener(type, () => this.noticeFrame());
     }
@@ -111,8 +122,31 @@ export class CameraTile {
 
   /** Updates the camera's name, state and notes (a `camera` object of the protocol). */
   setCamera(camera) {
+    const wasLive = this.camera.state === 'live';
     this.camera = { ...camera };
+    const live = this.camera.state === 'live';
+    if (live !== wasLive) {
+      clearTimeout(this.liveTimer);
+      this.liveTimer = 0;
+      this.liveLong = false;
+      if (live) {
+        this.liveTimer = setTimeout(() => {
+          this.liveLong = true;
+          this.render();
+        }, UNPLAYABLE_AFTER_MS);
+      }
+    }
     this.render();
+  }
+
+  /**
+   * Whether the picture is missing because this browser cannot decode the camera's H.265: the
+   * camera has been live for a while, says H265, no frame was shown, and the browser does not
+   * list H.265 among the codecs it receives.
+   */
+  undecodable() {
+    return this.liveLong && !this.pictured && this.camera.state === 'live'
+      && String(this.camera.video || '').toUpperCase() === 'H265' && !canReceiveVideo('video/H265');
   }
 
   /** Sets the camera's video and audio tracks, played together from one MediaStream. */
@@ -153,12 +187,16 @@ export class CameraTile {
     const status = cameraStatus(camera);
     const video = this.tracks.find((tr) => tr.kind === 'video');
     const picture = this.pictured && !!video && video.readyState === 'live';
+    const undecodable = this.undecodable();
     this.root.dataset.state = status.kind;
     this.root.classList.toggle('video-off', !picture);
+    this.root.classList.toggle('undecodable', undecodable);
     this.nameLabel.textContent = name;
     this.cardName.textContent = name;
-    // Live but no frame yet: the card says what is awaited rather than "LIVE" over nothing.
-    this.cardStatus.textContent = status.kind === 'live' ? t('camera.waiting') : status.text;
+    // Live but no frame yet: the card says what is awaited rather than "LIVE" over nothing, or
+    // why nothing will come.
+    if (undecodable) this.cardStatus.textContent = t('camera.h265Unsupported');
+    else this.cardStatus.textContent = status.kind === 'live' ? t('camera.waiting') : status.text;
     this.cardDetail.textContent = status.detail;
     this.cardDetail.hidden = !status.detail;
     this.badge.dataset.kind = status.kind;
@@ -193,6 +231,7 @@ export class CameraTile {
   }
 
   remove() {
+    clearTimeout(this.liveTimer);
     if (this.trackWatch) this.trackWatch.abort();
     this.video.srcObject = null;
     this.root.remove();

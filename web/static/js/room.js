@@ -25,6 +25,8 @@ const screens = { prejoin: byId('prejoin'), call: byId('call'), ended: byId('end
 const prejoin = new Prejoin({ roomId, token, local, onJoin: join });
 let session = null;
 let displayName = '';
+// What the person chose to look at, kept from one session to the next (a rejoin).
+const view = { focusedCamera: null };
 
 function roomIdFromPath(path) {
   const match = /^\/room\/([^/]+)/.exec(path);
@@ -67,6 +69,7 @@ function startSession() {
     onState: setState,
     onPeers: ({ pub, sub }) => { page.pub = pub; page.sub = sub; },
     onCameras: (cameras) => { page.cameras = cameras; },
+    view,
     onEnd: ended,
     onRejoin: startSession,
   });

@@ -3,10 +3,13 @@
 // and microphone in one MediaStream, so the browser keeps lips and voice together, or their
 // initials when the camera is off); a screen share gets a tile of its own; the person's own camera
 // is a small self-view. Clicking a tile enlarges it; clicking it again goes back to the grid.
+// Each camera tile's displayed size is watched: a large tile asks for the camera's main stream,
+// a small one for its sub-stream (quality.js).
 
 import { CameraTile } from './cameras.js';
 import { initials } from './dom.js';
 import { t } from './i18n.js';
+import { qualityFor } from './quality.js';
 
 class Tile {
   constructor(template, participant, source) {
@@ -96,13 +99,24 @@ export class TileGrid {
   /**
    * template and cameraTemplate make the participants' and the cameras' tiles; onSoundBlocked()
    * is called when the browser refuses to play a participant's or a camera's sound.
+   * onCameraQuality(id, "main"|"sub") is told what each camera tile calls for whenever its size
+   * or enlargement changes; onCameraTrack(id, hasTrack) when a camera's video track changes.
+   * focusCamera is a camera to enlarge as soon as its tile exists (the one enlarged before a
+   * rejoin); onFocusCamera(id) follows the enlarged camera (null when none).
    */
-  constructor({ container, template, cameraTemplate, empty, onSoundBlocked }) {
+  constructor({
+    container, template, cameraTemplate, empty, onSoundBlocked,
+    onCameraQuality = () => {}, onCameraTrack = () => {}, focusCamera = null, onFocusCamera = () => {},
+  }) {
     this.container = container;
     this.template = template;
     this.cameraTemplate = cameraTemplate;
     this.empty = empty;
     this.onSoundBlocked = onSoundBlocked;
+    this.onCameraQuality = onCameraQuality;
+    this.onCameraTrack = onCameraTrack;
+    this.onFocusCamera = onFocusCamera;
+    this.pendingFocus = focusCamera;
     this.tiles = new Map();
     // The site cameras' tiles by camera id.
     this.cameras = new Map();
@@ -122,6 +136,16 @@ export class TileGrid {
     }, { signal });
     this.resize = new ResizeObserver(() => this.layout());
     this.resize.observe(container);
+    // Camera tiles' own sizes, in CSS pixels, for the stream each asks for.
+    this.cameraSizes = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const tile = [...this.cameras.values()].find((x) => x.root === entry.target);
+        if (!tile) continue;
+        const box = entry.borderBoxSize && entry.borderBoxSize[0];
+        tile.displayWidth = box ? box.inlineSize : entry.contentRect.width;
+        this.reportQuality(tile);
+      }
+    });
     this.layout();
   }
 
@@ -166,8 +190,10 @@ export class TileGrid {
     const tile = this.cameras.get(id);
     if (!tile) return;
     if (this.focused === tile) this.focus(null);
+    this.cameraSizes.unobserve(tile.root);
     tile.remove();
     this.cameras.delete(id);
+    this.onCameraTrack(id, false);
     this.layout();
   }
 
@@ -204,12 +230,22 @@ export class TileGrid {
       if (tile.setTracks(tracks)) this.start(tile);
       this.refreshLabels(participant);
     }
-    for (const [id, tile] of this.cameras) if (!fromCameras.has(id)) tile.setTracks([]);
-    for (const [id, tracks] of fromCameras) {
-      const tile = this.cameraTile(id);
-      if (tile.setTracks(tracks)) this.start(tile);
-    }
+    for (const [id, tile] of this.cameras) if (!fromCameras.has(id)) this.setCameraTracks(tile, []);
+    for (const [id, tracks] of fromCameras) this.setCameraTracks(this.cameraTile(id), tracks);
     this.layout();
+  }
+
+  setCameraTracks(tile, tracks) {
+    const videoOf = (list) => list.find((tr) => tr.kind === 'video') || null;
+    const before = videoOf(tile.tracks);
+    if (tile.setTracks(tracks)) this.start(tile);
+    const after = videoOf(tile.tracks);
+    if (after !== before) this.onCameraTrack(tile.id, !!after);
+  }
+
+  // Tells what a camera tile calls for now: its enlargement or its displayed width decides.
+  reportQuality(tile) {
+    this.onCameraQuality(tile.id, qualityFor({ enlarged: this.focused === tile, width: tile.displayWidth || 0 }));
   }
 
   /** Sends every participant's sound to the chosen speaker (where the browser can). */
@@ -226,6 +262,7 @@ export class TileGrid {
   destroy() {
     this.listeners.abort();
     this.resize.disconnect();
+    this.cameraSizes.disconnect();
     for (const tile of this.all()) tile.remove();
     this.tiles.clear();
     this.cameras.clear();
@@ -260,6 +297,11 @@ export class TileGrid {
       // Cameras before everyone else, in the order they became known.
       this.container.insertBefore(tile.root, this.container.querySelector('.tile:not([data-camera])'));
       tile.setEnlarged(false);
+      this.cameraSizes.observe(tile.root);
+      if (this.pendingFocus === id) {
+        this.pendingFocus = null;
+        this.focus(tile);
+      }
     }
     return tile;
   }
@@ -316,11 +358,20 @@ export class TileGrid {
   }
 
   focus(tile) {
-    if (this.focused) this.focused.setEnlarged(false);
+    const was = this.focused;
+    if (was) was.setEnlarged(false);
     this.focused = tile;
     if (tile) tile.setEnlarged(true);
     this.container.classList.toggle('focused', !!tile);
     this.layout();
+    // Enlarging asks for the main stream at once, whatever size the tile reaches; going back to
+    // the grid asks for what the tile's new size calls for.
+    for (const x of [was, tile]) {
+      if (!(x instanceof CameraTile) || this.cameras.get(x.id) !== x) continue;
+      x.displayWidth = x.root.getBoundingClientRect().width;
+      this.reportQuality(x);
+    }
+    if (was !== tile) this.onFocusCamera(tile instanceof CameraTile ? tile.id : null);
   }
 
   // Picks the number of columns that gives the biggest tiles in the space available.
