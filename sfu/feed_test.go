@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -78,18 +79,18 @@ func TestFeedViewerStartsAtCachedKeyframe(t *testing.T) {
 	if tr.StreamID() != "camera-entrance" {
 		t.Fatalf("stream %q", tr.StreamID())
 	}
+	// Read what arrives, then check it in sequence-number order: with
+	// several candidate pairs on one host, packets may arrive reordered.
 	_ = tr.SetReadDeadline(time.Now().Add(10 * time.Second))
-	first, _, err := tr.ReadRTP()
-	if err != nil {
-		t.Fatal(err)
+	type received struct {
+		seq   int
+		ts    uint32
+		frame int // -1 when the packet does not start a slice
+		nal   byte
 	}
-	if nal := first.Payload[0] & 0x1F; nal != 7 {
-		t.Fatalf("first packet carries NAL type %d, want the keyframe's SPS (7)", nal)
-	}
-	// The cached frames follow one tick apart, in order, then live frames
-	// at their own pace; frame numbers never go back.
-	lastFrame, lastTS, frames := -1, first.Timestamp, 0
-	for frames < 90 {
+	var got []received
+	first := -1
+	for frames := 0; frames < 90; {
 		p, _, err := tr.ReadRTP()
 		if err != nil {
 			t.Fatalf("after %d frames: %v", frames, err)
@@ -97,24 +98,42 @@ func TestFeedViewerStartsAtCachedKeyframe(t *testing.T) {
 		if len(p.Payload) > maxPayload {
 			t.Fatalf("payload %d bytes", len(p.Payload))
 		}
-		if int32(p.Timestamp-lastTS) < 0 {
-			t.Fatalf("timestamp went back from %d to %d", lastTS, p.Timestamp)
+		seq := int(p.SequenceNumber)
+		if first < 0 {
+			first = seq
 		}
-		lastTS = p.Timestamp
-		if t0 := p.Payload[0] & 0x1F; t0 == 1 || t0 == 5 { // a whole slice: read its frame number
-			n := int(p.Payload[1])<<8 | int(p.Payload[2])
-			if n <= lastFrame {
-				t.Fatalf("frame %d after %d", n, lastFrame)
-			}
-			lastFrame = n
+		if seq < first-1000 { // wrapped
+			seq += 1 << 16
+		}
+		r := received{seq: seq, ts: p.Timestamp, frame: -1, nal: p.Payload[0] & 0x1F}
+		switch {
+		case r.nal == 1 || r.nal == 5:
+			r.frame = int(p.Payload[1])<<8 | int(p.Payload[2])
+		case r.nal == 28 && p.Payload[1]&0x80 != 0:
+			r.frame = int(p.Payload[2])<<8 | int(p.Payload[3])
+		}
+		if r.frame >= 0 {
 			frames++
-		} else if t0 == 28 && p.Payload[1]&0x80 != 0 {
-			n := int(p.Payload[2])<<8 | int(p.Payload[3])
-			if n <= lastFrame {
-				t.Fatalf("frame %d after %d", n, lastFrame)
+		}
+		got = append(got, r)
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].seq < got[j].seq })
+	if got[0].nal != 7 {
+		t.Fatalf("the stream starts with NAL type %d, want the keyframe's SPS (7)", got[0].nal)
+	}
+	// The cached frames come one tick apart, in order, then live frames at
+	// their own pace; timestamps and frame numbers never go back.
+	lastFrame, lastTS := -1, got[0].ts
+	for _, r := range got {
+		if int32(r.ts-lastTS) < 0 {
+			t.Fatalf("timestamp went back from %d to %d at seq %d", lastTS, r.ts, r.seq)
+		}
+		lastTS = r.ts
+		if r.frame >= 0 {
+			if r.frame <= lastFrame {
+				t.Fatalf("frame %d after %d", r.frame, lastFrame)
 			}
-			lastFrame = n
-			frames++
+			lastFrame = r.frame
 		}
 	}
 	s.DetachFeed("room", feed)
