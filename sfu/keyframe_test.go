@@ -11,21 +11,8 @@ import (
 // TestKeyframeRequestsReachPublisherThrottled checks that a subscriber's PLI
 // reaches the publisher, and that a burst of them becomes one.
 func TestKeyframeRequestsReachPublisherThrottled(t *testing.T) {
-	s, err := New(Config{
-		IncludeLoopback: true, NetworkTypes: []webrtc.NetworkType{webrtc.NetworkTypeUDP4},
-		KeyframeRequestInterval: time.Hour, // after the first, nothing passes during the test
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v := newRTPSource(t, webrtc.MimeTypeVP8, "v", "v")
-	pub := joinClient(t, s, "room", "camera", v.track)
-	plis := watchPLIs(pub.pub.GetTransceivers()[0].Sender())
-	viewer := joinClient(t, s, "room", "viewer")
-	viewer.answerOffer(10 * time.Second)
-	tr := nextTrack(t, viewer)
-	readIntact(t, tr, 5)
+	// After the first request, nothing passes during the test.
+	viewer, tr, plis := keyframeRoom(t, time.Hour)
 
 	// The new viewer's subscription asked for one keyframe already.
 	select {
@@ -45,21 +32,7 @@ func TestKeyframeRequestsReachPublisherThrottled(t *testing.T) {
 }
 
 func TestKeyframeRequestForwarded(t *testing.T) {
-	s, err := New(Config{
-		IncludeLoopback: true, NetworkTypes: []webrtc.NetworkType{webrtc.NetworkTypeUDP4},
-		KeyframeRequestInterval: time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v := newRTPSource(t, webrtc.MimeTypeVP8, "v", "v")
-	pub := joinClient(t, s, "room", "camera", v.track)
-	plis := watchPLIs(pub.pub.GetTransceivers()[0].Sender())
-	viewer := joinClient(t, s, "room", "viewer")
-	viewer.answerOffer(10 * time.Second)
-	tr := nextTrack(t, viewer)
-	readIntact(t, tr, 5)
+	viewer, tr, plis := keyframeRoom(t, time.Millisecond)
 	<-plis // the subscription's own request
 	deadline := time.After(5 * time.Second)
 	for {
@@ -72,6 +45,28 @@ func TestKeyframeRequestForwarded(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// keyframeRoom has a viewer subscribed to a publisher's video, with PLIs
+// throttled to one per interval; plis signals each the publisher receives.
+func keyframeRoom(t *testing.T, interval time.Duration) (*testClient, *webrtc.TrackRemote, chan struct{}) {
+	t.Helper()
+	s, err := New(Config{
+		IncludeLoopback: true, NetworkTypes: []webrtc.NetworkType{webrtc.NetworkTypeUDP4},
+		KeyframeRequestInterval: interval,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	v := newRTPSource(t, webrtc.MimeTypeVP8, "v", "v")
+	pub := joinClient(t, s, "room", "camera", v.track)
+	plis := watchPLIs(pub.pub.GetTransceivers()[0].Sender())
+	viewer := joinClient(t, s, "room", "viewer")
+	viewer.answerOffer(10 * time.Second)
+	tr := nextTrack(t, viewer)
+	readIntact(t, tr, 5)
+	return viewer, tr, plis
 }
 
 // watchPLIs signals each PLI the publisher's sender receives, until the
