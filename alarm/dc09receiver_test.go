@@ -280,6 +280,10 @@ func TestTCPRepliesByCase(t *testing.T) {
 			frameOf(`"ACK"0000#777[]`), 0, ""},
 		{"encrypted to account without key", DC09Config{Accounts: clearAccounts()}, encPA,
 			frameOf(`"DUH"0007L0#1234[]`), 0, ""},
+		{"binary CRC", DC09Config{Accounts: clearAccounts()}, "\x13\x79003B" + cidPanic[8:], ackCID, 1, KindPanic},
+		{"decimal length", DC09Config{Accounts: clearAccounts()}, "13790059" + cidPanic[8:], ackCID, 1, KindPanic},
+		{"lower-case account echoed", DC09Config{Accounts: []Account{{Number: "ABC123"}, {Number: "FFF"}}},
+			frameOf(`"SIA-DCS"0013#abc123[#abc123|NPA001]`), frameOf(`"ACK"0013#abc123[]`), 1, KindPanic},
 		{"empty SIA data is a link test", DC09Config{Accounts: clearAccounts()}, `96ED0016"SIA-DCS"0001L0#1234[]`,
 			frameOf(`"ACK"0001L0#1234[]`), 0, ""},
 	}
