@@ -21,7 +21,9 @@ type Incident struct {
 
 // Alarm is one alarm as received, kept once per dedupe key.
 type Alarm struct {
-	DedupeKey  string
+	ID          string
+	DedupeKey   string
+	DedupeSince time.Time // an alarm with the same key received since then is the same alarm
 	Site       string
 	Kind       string
 	Source     string
@@ -64,7 +66,9 @@ func (s *Store) RecordAlarm(ctx context.Context, a Alarm, newIncident Incident, 
 
 func recordAlarmTx(ctx context.Context, tx *sql.Tx, a Alarm, inc Incident, room Room) (AlarmOutcome, error) {
 	var incidentID sql.NullString
-	err := tx.QueryRowContext(ctx, "SELECT incident_id FROM alarms WHERE dedupe_key = $1", a.DedupeKey).Scan(&incidentID)
+	err := tx.QueryRowContext(ctx,
+		"SELECT incident_id FROM alarms WHERE dedupe_key = $1 AND received_at >= $2 ORDER BY received_at DESC LIMIT 1",
+		a.DedupeKey, formatTime(a.DedupeSince)).Scan(&incidentID)
 	if err == nil {
 		out := AlarmOutcome{Duplicate: true}
 		if incidentID.Valid {
@@ -130,8 +134,8 @@ func insertAlarmTx(ctx context.Context, tx *sql.Tx, a Alarm, incident string) er
 		inc = incident
 	}
 	_, err := tx.ExecContext(ctx,
-		"INSERT INTO alarms (dedupe_key, incident_id, site_id, kind, source, code, occurred_at, received_at, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		a.DedupeKey, inc, a.Site, a.Kind, a.Source, a.Code, formatTime(a.OccurredAt), formatTime(a.ReceivedAt), a.Raw)
+		"INSERT INTO alarms (id, dedupe_key, incident_id, site_id, kind, source, code, occurred_at, received_at, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		a.ID, a.DedupeKey, inc, a.Site, a.Kind, a.Source, a.Code, formatTime(a.OccurredAt), formatTime(a.ReceivedAt), a.Raw)
 	return err
 }
 

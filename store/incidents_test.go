@@ -8,7 +8,7 @@ import (
 )
 
 func alarmAt(key, site string, opens bool, minute int) Alarm {
-	return Alarm{DedupeKey: key, Site: site, Kind: "panic", Source: "dc09-tcp", Code: "CID 1120 01 015",
+	return Alarm{ID: key + "-" + string(rune('a'+minute)), DedupeKey: key, DedupeSince: at(minute - 60), Site: site, Kind: "panic", Source: "dc09-tcp", Code: "CID 1120 01 015",
 		OccurredAt: at(minute), ReceivedAt: at(minute), Raw: "frame " + key, Opens: opens}
 }
 
@@ -40,6 +40,12 @@ func TestAlarmsOpenJoinAndDeduplicate(t *testing.T) {
 	if err != nil || !out.Duplicate || out.Incident.ID != "i_1" {
 		t.Fatalf("retransmission: %+v, %v", out, err)
 	}
+	// The same key hours later is a new alarm (a panel's sequence wrapped).
+	late := alarmAt("k2", "joliette", true, 2)
+	late.ID, late.DedupeSince, late.ReceivedAt = "k2-late", at(300), at(400)
+	if out, err = s.RecordAlarm(ctx, late, other, otherRoom); err != nil || out.Duplicate {
+		t.Fatalf("same key much later: %+v, %v", out, err)
+	}
 	// A restore on a site without incident opens nothing.
 	none, noneRoom := newIncident("i_3", "gare", 3)
 	out, err = s.RecordAlarm(ctx, alarmAt("k3", "gare", false, 3), none, noneRoom)
@@ -54,7 +60,7 @@ func TestAlarmsOpenJoinAndDeduplicate(t *testing.T) {
 	for _, e := range entries {
 		kinds += e.Kind + " "
 	}
-	if kinds != "alarm incident_opened alarm " {
+	if kinds != "alarm incident_opened alarm alarm " {
 		t.Fatalf("timeline %q", kinds)
 	}
 	if err := VerifyChain(entries); err != nil {

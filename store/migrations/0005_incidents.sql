@@ -13,9 +13,12 @@ CREATE TABLE incidents (
 CREATE UNIQUE INDEX incidents_open_site ON incidents (site_id) WHERE closed_at IS NULL;
 
 -- Every alarm received, once: a retransmitted DC-09 frame or a retried
--- webhook has the same dedupe key and finds its first answer here.
+-- webhook has the same dedupe key and finds its first answer here. Keys may
+-- come back much later (a panel's sequence number wraps), so a key only
+-- matches within a window, and is not unique.
 CREATE TABLE alarms (
-    dedupe_key  TEXT NOT NULL PRIMARY KEY,
+    id          TEXT NOT NULL PRIMARY KEY,
+    dedupe_key  TEXT NOT NULL,
     incident_id TEXT REFERENCES incidents (id),
     site_id     TEXT NOT NULL,
     kind        TEXT NOT NULL,
@@ -25,6 +28,8 @@ CREATE TABLE alarms (
     received_at TEXT NOT NULL,
     raw         TEXT NOT NULL
 );
+
+CREATE INDEX alarms_dedupe ON alarms (dedupe_key, received_at);
 
 -- The incident's timeline, append-only: each entry carries the hash of the
 -- previous one, so a removed or altered entry breaks the chain.
