@@ -24,15 +24,15 @@ type Alarm struct {
 	ID          string
 	DedupeKey   string
 	DedupeSince time.Time // an alarm with the same key received since then is the same alarm
-	Site       string
-	Kind       string
-	Source     string
-	Code       string
-	OccurredAt time.Time
-	ReceivedAt time.Time
-	Raw        string
-	Opens      bool // may open an incident
-	Detail     map[string]string
+	Site        string
+	Kind        string
+	Source      string
+	Code        string
+	OccurredAt  time.Time
+	ReceivedAt  time.Time
+	Raw         string
+	Opens       bool // may open an incident
+	Detail      map[string]string
 }
 
 // AlarmOutcome says what an alarm did.
