@@ -174,24 +174,31 @@ func (h *harness) send(msgs ...Message) {
 }
 
 // waitStatus returns the next status of message id, failing if it is not
-// in state want. Statuses of other messages are kept for their turn.
+// in state want.
 func (h *harness) waitStatus(id, want string) Status {
+	h.t.Helper()
+	st := h.nextStatus(id)
+	if st.State != want {
+		h.t.Fatalf("message %s: status %q (%s), want %q", id, st.State, st.Error, want)
+	}
+	return st
+}
+
+// nextStatus returns the next status of message id. Statuses of other
+// messages are kept for their turn.
+func (h *harness) nextStatus(id string) Status {
 	h.t.Helper()
 	deadline := time.After(waitLimit)
 	for {
 		if q := h.pending[id]; len(q) > 0 {
-			st := q[0]
 			h.pending[id] = q[1:]
-			if st.State != want {
-				h.t.Fatalf("message %s: status %q (%s), want %q", id, st.State, st.Error, want)
-			}
-			return st
+			return q[0]
 		}
 		select {
 		case st := <-h.status:
 			h.pending[st.MessageID] = append(h.pending[st.MessageID], st)
 		case <-deadline:
-			h.t.Fatalf("message %s: no %q status within %v", id, want, waitLimit)
+			h.t.Fatalf("message %s: no status within %v", id, waitLimit)
 			return Status{}
 		}
 	}

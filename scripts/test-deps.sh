@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what vigie's tests need and is missing, and checks it works:
 #   - Debian's chromium (the browser tests drive /usr/bin/chromium) and ffmpeg, with apt-get, as root;
+#   - Mailpit, the SMTP server the e-mail tests send to, with go install, when it is neither on PATH
+#     nor in Go's bin directory;
 #   - the e2e npm packages (npm ci), when node_modules is missing or package-lock.json changed.
 # Safe to run again: when everything is there it only checks, in about a second.
 # Never skips: when something cannot be installed it says what and exits non-zero.
@@ -8,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CHROMIUM=${VIGIE_CHROMIUM:-/usr/bin/chromium}
+GO=${GO:-go}
+MAILPIT_MODULE=github.com/axllent/mailpit
+MAILPIT_VERSION=v1.33.1
 NODE_MAJOR_MIN=20
 STAMP=e2e/node_modules/.vigie-lock.sha256
 
@@ -57,6 +62,29 @@ chromium_version=$("$CHROMIUM" --version 2>/dev/null | grep -m1 -i chromium) ||
 	die "$CHROMIUM does not run: try '$CHROMIUM --version'"
 ffmpeg_version=$(ffmpeg -hide_banner -version 2>/dev/null | head -n1) || die "ffmpeg does not run"
 
+# --- Mailpit ------------------------------------------------------------------------------------
+# The notify tests look for mailpit the same way: on PATH, then in Go's bin directory.
+command -v "$GO" >/dev/null || die "go is missing: install the Go version go.mod names"
+go_bin=$("$GO" env GOBIN)
+[ -n "$go_bin" ] || go_bin="$("$GO" env GOPATH | cut -d: -f1)/bin"
+find_mailpit() {
+	command -v mailpit 2>/dev/null && return
+	[ -x "$go_bin/mailpit" ] && echo "$go_bin/mailpit"
+}
+mailpit=$(find_mailpit) || true
+if [ -z "$mailpit" ]; then
+	say "go install $MAILPIT_MODULE@$MAILPIT_VERSION"
+	# GOFLAGS from the environment (-mod=vendor...) would apply to a module that is not vigie.
+	GOFLAGS='' "$GO" install "$MAILPIT_MODULE@$MAILPIT_VERSION" ||
+		die "go install $MAILPIT_MODULE@$MAILPIT_VERSION failed (is the Go module proxy reachable? check GOPROXY, or put a mailpit binary on PATH)"
+	mailpit=$(find_mailpit) || die "mailpit is still missing after go install: looked on PATH and in $go_bin"
+fi
+"$mailpit" --help >/dev/null 2>&1 || die "$mailpit does not run: try '$mailpit --help'"
+mailpit_version=$("$GO" version -m "$mailpit" 2>/dev/null | awk '$1 == "mod" { print $3; exit }')
+if [ "$mailpit_version" != "$MAILPIT_VERSION" ]; then
+	say "note: $mailpit is Mailpit ${mailpit_version:-of unknown version}; the tests are written against $MAILPIT_VERSION"
+fi
+
 # --- node and the e2e packages -----------------------------------------------------------------
 command -v node >/dev/null ||
 	die "node is missing: install Node.js $NODE_MAJOR_MIN or newer (Debian 12's nodejs is too old for playwright-core)"
@@ -76,4 +104,4 @@ fi
 playwright_version=$(cd e2e && node -p 'require("playwright-core/package.json").version') ||
 	die "playwright-core is not usable in e2e/node_modules; delete it and run again"
 
-say "ok: $chromium_version; ${ffmpeg_version%% Copyright*}; node $(node --version); playwright-core $playwright_version"
+say "ok: $chromium_version; ${ffmpeg_version%% Copyright*}; mailpit ${mailpit_version:-(unknown version)}; node $(node --version); playwright-core $playwright_version"
