@@ -20,11 +20,24 @@ import (
 	"time"
 )
 
-// Roles a token can carry.
+// Roles a token can carry. Participant is a guest of a room created by
+// hand; responder, committee and observer are invited to an incident.
 const (
 	RoleOperator    = "operator"
 	RoleParticipant = "participant"
+	RoleResponder   = "responder"
+	RoleCommittee   = "committee"
+	RoleObserver    = "observer" // sees and chats; sends no audio or video
 )
+
+// validRole reports whether a token may carry role.
+func validRole(role string) bool {
+	switch role {
+	case RoleOperator, RoleParticipant, RoleResponder, RoleCommittee, RoleObserver:
+		return true
+	}
+	return false
+}
 
 // Errors returned by Verify. Their text is safe to show to the holder.
 var (
@@ -73,7 +86,7 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	if c.Room == "" || c.Subject == "" || c.Expiry == 0 {
 		return "", errors.New("token claims need a room, a subject and an expiry")
 	}
-	if c.Role != RoleOperator && c.Role != RoleParticipant {
+	if !validRole(c.Role) {
 		return "", fmt.Errorf("unknown role %q", c.Role)
 	}
 	c.Version = 1
@@ -108,7 +121,7 @@ func (s *Signer) Verify(tok, room string) (Claims, error) {
 		return Claims{}, ErrInvalid
 	}
 	var c Claims
-	if err := json.Unmarshal(payload, &c); err != nil || c.Version != 1 || c.Room == "" || c.Subject == "" {
+	if err := json.Unmarshal(payload, &c); err != nil || c.Version != 1 || c.Room == "" || c.Subject == "" || !validRole(c.Role) {
 		return Claims{}, ErrInvalid
 	}
 	if !s.now().Before(c.ExpiresAt()) {
