@@ -31,9 +31,12 @@ type OutboxConfig struct {
 	Parallel    int             // messages sent at once; default 8
 	Backoff     []time.Duration // waits after the 1st, 2nd... failure; the last one repeats. Default 10s, 30s, 1m, 2m, 5m
 	GiveUpAfter time.Duration   // no attempt later than this after queueing; default 24h
-	OnStatus    func(st Status) // each change, once stored; must not block (the operator console shows it live)
-	Now         func() time.Time
-	Log         *slog.Logger
+	// OnStatus receives each change, once stored, for the operator console.
+	// It is called with the outbox locked: it must not block, nor call the
+	// outbox.
+	OnStatus func(st Status)
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Outbox sends messages with bounded parallelism, retries with backoff, and
@@ -125,7 +128,7 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 
 // Send renders msgs, stores them all (or none, with an error) and has Run
 // send them at once. A message without an ID gets one. A message whose ID
-// is already stored is not sent again.
+// is already stored is not sent again (it is still announced as queued).
 func (o *Outbox) Send(ctx context.Context, msgs []Message) error {
 	now := o.now()
 	rows := make([]store.OutboxMessage, 0, len(msgs))
