@@ -26,6 +26,8 @@ const (
 	CodeReplaced          = "replaced"
 	CodeNegotiationFailed = "negotiation_failed"
 	CodeInternal          = "internal"
+	CodeInvitationRevoked = "invitation_revoked"
+	CodeForbidden         = "forbidden"
 )
 
 // Error is a failure to report to a browser or API client.

@@ -109,11 +109,19 @@ func (c *session) handleJoin(m inbound) bool {
 	}
 	h.broadcast(participantMsg{Type: kind, Participant: self}, c)
 	c.startSession(room.ID, self)
+	if c.srv.Access != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		c.srv.Access.Joined(ctx, claims)
+		cancel()
+	}
 	c.log.Info("participant joined", "role", self.Role, "replaced", replaced != nil)
 	return true
 }
 
 func (c *session) handlePublishOffer(m inbound) *Error {
+	if c.participant().Role == token.RoleObserver {
+		return &Error{Code: CodeForbidden, Message: "observers see and chat; they do not send audio or video"}
+	}
 	if m.SDP == "" {
 		return &Error{Code: CodeBadMessage, Message: "pub_offer needs sdp"}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"vigie/cameras"
+	"vigie/incident"
 	"vigie/sfu"
 	"vigie/store"
 	"vigie/token"
@@ -33,6 +34,16 @@ type Cameras interface {
 	RoomCameras(roomID string) []cameras.Status
 }
 
+// Access is what incidents add to a link: it can be revoked, its incident
+// closed, and opening and joining it are recorded. Links of rooms made by
+// hand pass.
+type Access interface {
+	CheckAccess(ctx context.Context, c token.Claims) error // an error is shown to the person
+	Opened(ctx context.Context, c token.Claims, userAgent string)
+	Joined(ctx context.Context, c token.Claims)
+	Describe(ctx context.Context, c token.Claims) map[string]string // the incident, for the pre-join page
+}
+
 // Server serves /ws and /api/v1/join-info.
 type Server struct {
 	Log        *slog.Logger
@@ -40,6 +51,7 @@ type Server struct {
 	Tokens     *token.Signer
 	Store      Store
 	Cameras    Cameras // nil: no camera configured
+	Access     Access  // nil: rooms made by hand only
 	ICEServers []webrtc.ICEServer
 	// PingInterval and PongTimeout bound how long a silent browser stays
 	// in its room (defaults 5 s and 12 s).
@@ -133,7 +145,26 @@ func (s *Server) checkLink(ctx context.Context, roomID, tok string) (token.Claim
 	if room.ClosedAt != nil {
 		return claims, room, &Error{http.StatusGone, CodeRoomClosed, "the room has been closed"}
 	}
+	if s.Access != nil {
+		if err := s.Access.CheckAccess(ctx, claims); err != nil {
+			return claims, room, s.accessError(claims, err)
+		}
+	}
 	return claims, room, nil
+}
+
+// accessError maps a refusal of the incident side to what the person sees.
+func (s *Server) accessError(c token.Claims, err error) *Error {
+	switch {
+	case errors.Is(err, incident.ErrRevoked):
+		return &Error{http.StatusForbidden, CodeInvitationRevoked, err.Error()}
+	case errors.Is(err, incident.ErrClosed):
+		return &Error{http.StatusGone, CodeRoomClosed, err.Error()}
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{http.StatusUnauthorized, CodeTokenInvalid, "this invitation does not exist"}
+	}
+	s.Log.Error("check invitation", "subject", c.Subject, "err", err)
+	return &Error{http.StatusInternalServerError, CodeInternal, "server error"}
 }
 
 func (s *Server) serveJoinInfo(w http.ResponseWriter, r *http.Request) {
@@ -148,12 +179,21 @@ func (s *Server) serveJoinInfo(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{
+	info := map[string]any{
 		"room":       roomRef{ID: room.ID, Name: room.Name},
 		"name":       claims.Name,
 		"role":       claims.Role,
 		"expires_at": claims.ExpiresAt().UTC().Format(time.RFC3339),
-	})
+	}
+	if s.Access != nil {
+		// Opening the page is "opened", never "joined": mail scanners open
+		// links too.
+		s.Access.Opened(r.Context(), claims, r.UserAgent())
+		if d := s.Access.Describe(r.Context(), claims); d != nil {
+			info["incident"] = d
+		}
+	}
+	WriteJSON(w, http.StatusOK, info)
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {

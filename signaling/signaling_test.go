@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"vigie/incident"
+	"vigie/token"
 )
 
 func TestJoinInfo(t *testing.T) {
@@ -413,5 +417,91 @@ func TestTracksWithdrawnBeforeParticipantLeft(t *testing.T) {
 		case <-timeout:
 			t.Fatalf("left %v, withdrawn %v after 10 s", left, withdrawn)
 		}
+	}
+}
+
+// invitations is an Access that revokes some subjects and records the rest.
+type invitations struct {
+	mu      sync.Mutex
+	revoked map[string]bool
+	opened  []string
+	joined  []string
+}
+
+func (a *invitations) CheckAccess(_ context.Context, c token.Claims) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.revoked[c.Subject] {
+		return incident.ErrRevoked
+	}
+	return nil
+}
+
+func (a *invitations) Opened(_ context.Context, c token.Claims, _ string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.opened = append(a.opened, c.Subject)
+}
+
+func (a *invitations) Joined(_ context.Context, c token.Claims) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.joined = append(a.joined, c.Subject)
+}
+
+func (a *invitations) Describe(context.Context, token.Claims) map[string]string {
+	return map[string]string{"site": "Bureau de poste de Joliette", "kind": "holdup"}
+}
+
+func TestInvitationAccessAndObserver(t *testing.T) {
+	e := newEnv(t)
+	access := &invitations{revoked: map[string]bool{"v_revoked": true}}
+	e.srv.Access = access
+	room := e.room("Joliette")
+	sign := func(sub, role string) string {
+		tok, err := e.signer.Sign(token.Claims{Room: room, Subject: sub, Name: sub, Role: role, Expiry: time.Now().Add(time.Hour).Unix()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+
+	resp, err := http.Get(e.http.URL + "/api/v1/join-info?room=" + room + "&t=" + sign("v_ok", token.RoleResponder))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct{ Incident map[string]string }
+	_ = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || info.Incident["kind"] != "holdup" {
+		t.Fatalf("join-info %d %+v", resp.StatusCode, info)
+	}
+	resp, _ = http.Get(e.http.URL + "/api/v1/join-info?room=" + room + "&t=" + sign("v_revoked", token.RoleResponder))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("revoked link: %d", resp.StatusCode)
+	}
+
+	revoked := e.dial()
+	revoked.send(map[string]any{"type": "join", "token": sign("v_revoked", token.RoleResponder)})
+	if m := revoked.expect("error"); m["code"] != CodeInvitationRevoked {
+		t.Fatalf("revoked join: %v", m)
+	}
+	revoked.expectClosed()
+
+	observer := e.dial()
+	observer.send(map[string]any{"type": "join", "token": sign("v_obs", token.RoleObserver)})
+	observer.expect("joined")
+	observer.send(map[string]any{"type": "pub_offer", "sdp": "v=0"})
+	if m := observer.expect("error"); m["code"] != CodeForbidden {
+		t.Fatalf("observer publishing: %v", m)
+	}
+	observer.send(map[string]any{"type": "chat", "text": "vu"})
+	observer.expect("chat")
+
+	access.mu.Lock()
+	defer access.mu.Unlock()
+	if len(access.opened) != 1 || access.opened[0] != "v_ok" || len(access.joined) != 1 || access.joined[0] != "v_obs" {
+		t.Fatalf("opened %v, joined %v", access.opened, access.joined)
 	}
 }
