@@ -23,6 +23,10 @@ type Config struct {
 	Sites     []Site    `yaml:"sites"`
 	Contacts  []Contact `yaml:"contacts"`
 	Lists     Lists     `yaml:"lists"`
+	DC09      DC09      `yaml:"dc09"`
+	Webhooks  []Webhook `yaml:"webhooks"`
+	SMTP      SMTP      `yaml:"smtp"`
+	Incidents Incidents `yaml:"incidents"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
@@ -66,11 +70,12 @@ type Links struct {
 // Default returns the configuration used for every key the file leaves out.
 func Default() Config {
 	return Config{
-		Listen: ":8443",
-		Data:   "./data",
-		Hosts:  []string{"localhost"},
-		Log:    Log{Level: "info", Format: "auto"},
-		Links:  Links{TTL: Duration(12 * time.Hour)},
+		Listen:    ":8443",
+		Data:      "./data",
+		Hosts:     []string{"localhost"},
+		Log:       Log{Level: "info", Format: "auto"},
+		Links:     Links{TTL: Duration(12 * time.Hour)},
+		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 	}
 }
 

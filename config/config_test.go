@@ -9,11 +9,12 @@ import (
 func TestDefault(t *testing.T) {
 	c := Default()
 	want := Config{
-		Listen: ":8443",
-		Data:   "./data",
-		Hosts:  []string{"localhost"},
-		Log:    Log{Level: "info", Format: "auto"},
-		Links:  Links{TTL: Duration(12 * time.Hour)},
+		Listen:    ":8443",
+		Data:      "./data",
+		Hosts:     []string{"localhost"},
+		Log:       Log{Level: "info", Format: "auto"},
+		Links:     Links{TTL: Duration(12 * time.Hour)},
+		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

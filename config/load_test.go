@@ -53,6 +53,7 @@ links:
 		Admin:     Admin{APIKeys: []string{"0123456789abcdef0123", "fedcba9876543210fedc"}},
 		Log:       Log{Level: "debug", Format: "json"},
 		Links:     Links{TTL: Duration(90 * time.Minute)},
+		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)

@@ -26,6 +26,14 @@ func TestValidate(t *testing.T) {
 		{"public_url query", func(c *Config) { c.PublicURL = "https://a.example.org/?x=1" },
 			`public_url: "https://a.example.org/?x=1" must not carry credentials, a query or a fragment`},
 		{"data empty", func(c *Config) { c.Data = "" }, "data: must not be empty"},
+		{"dc09 listen", func(c *Config) { c.DC09.Listen = "9000" }, `dc09.listen: "9000" is not host:port, e.g. ":8443" or "192.0.2.1:443"`},
+		{"dc09 policy", func(c *Config) { c.DC09.UnknownAccount = "drop" }, `dc09.unknown_account: "drop" is not ignore, nak or accept`},
+		{"dc09 zone", func(c *Config) { c.DC09.Accounts = []DC09Account{{Number: "1234", TimeZone: "Mars/Olympus"}} },
+			`dc09.accounts[0] (1234).time_zone: "Mars/Olympus" is not a known time zone`},
+		{"webhook short secret", func(c *Config) { c.Webhooks = []Webhook{{Name: "arc", Secret: "short"}} },
+			"webhooks[0] (arc): needs a name and a secret of at least 32 characters"},
+		{"smtp tls", func(c *Config) { c.SMTP.TLS = "ssl" }, `smtp.tls: "ssl" is not starttls, implicit or none`},
+		{"smtp from", func(c *Config) { c.SMTP.Host = "smtp.example.org" }, "smtp.from: must be set with smtp.host"},
 		{"camera good", func(c *Config) {
 			c.Cameras = []Camera{{ID: "entree-1", URL: "rtsp://10.0.0.5:554/Streaming/Channels/101"}, {ID: "cour", URL: "rtsps://cam/x", Transport: "udp"}}
 		}, ""},
