@@ -240,3 +240,19 @@ func langOf(c config.Contact) string {
 	}
 	return "fr"
 }
+
+// OperatorLink mints the operator's link to an incident's room.
+func (s *Service) OperatorLink(inc store.Incident) (string, error) {
+	tok, err := s.cfg.Tokens.Sign(token.Claims{
+		Room: inc.Room, Subject: "o_" + inc.ID, Name: "Opérateur", Role: token.RoleOperator,
+		Expiry: s.cfg.Now().Add(s.cfg.LinkTTL).Unix(),
+	})
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(s.cfg.PublicURL, "/") + "/room/" + inc.Room + "?t=" + tok, nil
+}
+
+// SetPublicURL sets the base of the links once the server knows its
+// address; call it before any alarm.
+func (s *Service) SetPublicURL(u string) { s.cfg.PublicURL = u }

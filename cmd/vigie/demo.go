@@ -23,6 +23,17 @@ func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	cfg.Cameras = append(cfg.Cameras, config.Camera{
 		ID: "demo", Name: "Caméra de démonstration", URL: sim.URL("/main"), SubURL: sim.URL("/sub"), Preload: true,
 	})
+	if len(cfg.Sites) == 0 {
+		// A site to raise alarms on: `vigie alarm --site demo` opens an
+		// incident and the invitation e-mail is written to the log.
+		cfg.Contacts = append(cfg.Contacts, config.Contact{
+			ID: "demo-police", Name: "Police (démonstration)", Email: "police@example.org", Role: "responder",
+		})
+		cfg.Sites = append(cfg.Sites, config.Site{
+			ID: "demo", Name: "Bureau de poste de démonstration", Address: "1 rue de la Démonstration",
+			Cameras: []string{"demo"}, Committee: []string{"demo-police"}, AlarmAccounts: []string{"1234"},
+		})
+	}
 	return sim, nil
 }
 

@@ -19,6 +19,7 @@ Usage:
   vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo]
   vigie room create NAME [--camera ID]... [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
   vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s]
+  vigie alarm --site ID [--kind holdup] [--server URL] [--data DIR] [--json]
   vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s]
   vigie version
 `
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "camera-sim":
 		err = cameraSim(ctx, args[1:], stdout, stderr)
+	case "alarm":
+		err = alarmCommand(args[1:], stdout, stderr)
 	case "bench":
 		err = benchCommand(ctx, args[1:], stdout, stderr)
 	case "room":

@@ -108,6 +108,7 @@ type server struct {
 	store     *store.Store
 	sfu       *sfu.SFU
 	cameras   *cameras.Registry
+	incidents *incidents // nil without sites
 	signaling *signaling.Server
 	rooms     *rooms.Service
 	http      *http.Server
@@ -180,6 +181,13 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	mux.Handle("/ws", s.signaling.Handler())
 	mux.Handle("/api/v1/join-info", s.signaling.Handler())
 	mux.Handle("/api/v1/rooms", api.Handler())
+	if s.incidents, err = s.startIncidents(ctx, cfg, signer, log); err != nil {
+		return err
+	}
+	if s.incidents != nil {
+		s.signaling.Access = s.incidents.service
+		s.incidents.routes(mux, api, s.store)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	s.http = &http.Server{
@@ -214,6 +222,9 @@ func (s *server) listen() error {
 		s.publicURL = "https://" + net.JoinHostPort(s.cfg.Hosts[0], port)
 	}
 	s.rooms.PublicURL = s.publicURL
+	if s.incidents != nil {
+		s.incidents.service.SetPublicURL(s.publicURL)
+	}
 	return nil
 }
 
@@ -245,6 +256,9 @@ func (s *server) run(ctx context.Context) error {
 
 // close releases what newServer opened; the store is flushed last.
 func (s *server) close() {
+	if s.incidents != nil {
+		s.incidents.close()
+	}
 	if s.cameras != nil {
 		s.cameras.Close()
 	}

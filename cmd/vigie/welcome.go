@@ -34,6 +34,9 @@ func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error
 		fmt.Fprintf(w, "    %-12s %s\n", l.Role+" link:", l.URL)
 	}
 	fmt.Fprintln(w, "  Open the operator link here and the other in a second browser or on a phone.")
+	if s.incidents != nil {
+		fmt.Fprintln(w, "  Raise an alarm on the demonstration site: vigie alarm --site demo")
+	}
 	fmt.Fprintln(w)
 	return nil
 }
