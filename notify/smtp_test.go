@@ -8,16 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vigie/internal/mailpittest"
 )
 
 const testFrom = "vigie <alerte@vigie.example>"
 
-func mailpitTransport(t *testing.T, mp *mailpit, tlsMode string) *smtpTransport {
+func mailpitTransport(t *testing.T, mp *mailpittest.Server, tlsMode string) *smtpTransport {
 	t.Helper()
 	tr, err := newSMTP(SMTPConfig{
-		Host: "127.0.0.1", Port: mp.smtpPort, Username: "vigie", Password: "secret",
+		Host: "127.0.0.1", Port: mp.SMTPPort, Username: "vigie", Password: "secret",
 		TLS: tlsMode, From: testFrom, HeloName: "vigie.test",
-	}, mp.roots)
+	}, mp.Roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func committee(n int) []Message {
 // server, and reads back what arrived. Mailpit refuses any message sent
 // before STARTTLS, so a message that arrived went through TLS.
 func TestSMTPThroughMailpit(t *testing.T) {
-	mp := startMailpit(t, "starttls")
+	mp := mailpittest.Start(t, "starttls")
 	h := newHarness(t, mailpitTransport(t, mp, "starttls"), &fakeClock{}, func(c *OutboxConfig) {
 		c.Now, c.Backoff = time.Now, []time.Duration{50 * time.Millisecond}
 	})
@@ -64,11 +66,11 @@ func TestSMTPThroughMailpit(t *testing.T) {
 	t.Logf("%d invitations sent through Mailpit (STARTTLS, AUTH, %d at once) in %v",
 		len(msgs), h.box.parallel, time.Since(start).Round(time.Millisecond))
 
-	list := mp.messages()
+	list := mp.Messages()
 	if list.Total != len(msgs) || len(list.Messages) != len(msgs) {
 		t.Fatalf("Mailpit holds %d messages (%d listed), want %d", list.Total, len(list.Messages), len(msgs))
 	}
-	byMessageID := make(map[string]mailpitSummary)
+	byMessageID := make(map[string]mailpittest.Summary)
 	for _, s := range list.Messages {
 		byMessageID[s.MessageID] = s
 	}
@@ -86,9 +88,9 @@ func TestSMTPThroughMailpit(t *testing.T) {
 	}
 }
 
-func checkArrived(t *testing.T, mp *mailpit, id string, m Message, want Rendered) {
+func checkArrived(t *testing.T, mp *mailpittest.Server, id string, m Message, want Rendered) {
 	t.Helper()
-	got := mp.message(id)
+	got := mp.Message(id)
 	if len(got.To) != 1 || got.To[0].Address != m.To || got.To[0].Name != m.Name {
 		t.Errorf("%s: To %+v, want %s <%s>", m.ID, got.To, m.Name, m.To)
 	}
@@ -113,7 +115,7 @@ func checkArrived(t *testing.T, mp *mailpit, id string, m Message, want Rendered
 	if links != 2 {
 		t.Errorf("%s: HTML body links %d times to %s, want 2", m.ID, links, m.Link)
 	}
-	headers := mp.headers(id)
+	headers := mp.Headers(id)
 	if v := headers["Auto-Submitted"]; len(v) != 1 || v[0] != "auto-generated" {
 		t.Errorf("%s: Auto-Submitted %q", m.ID, v)
 	}
@@ -125,7 +127,7 @@ func checkArrived(t *testing.T, mp *mailpit, id string, m Message, want Rendered
 }
 
 func TestSMTPErrorsThroughMailpit(t *testing.T) {
-	mp := startMailpit(t, "starttls", "--enable-chaos", "--smtp-allowed-recipients", `@police\.example$`)
+	mp := mailpittest.Start(t, "starttls", "--enable-chaos", "--smtp-allowed-recipients", `@police\.example$`)
 	h := newHarness(t, mailpitTransport(t, mp, "starttls"), &fakeClock{}, func(c *OutboxConfig) {
 		c.Now, c.Backoff = time.Now, []time.Duration{50 * time.Millisecond}
 	})
@@ -141,26 +143,26 @@ func TestSMTPErrorsThroughMailpit(t *testing.T) {
 		t.Errorf("a refused recipient is stored as %+v, want one attempt and no retry", m)
 	}
 
-	mp.chaos(451)
+	mp.Chaos(451)
 	h.send(invite("later", "inc-smtp"))
 	h.waitStatus("later", StateQueued)
 	if st := h.waitStatus("later", StateRetrying); !strings.Contains(st.Error, "451") {
 		t.Errorf("a 451 reply: %+v", st)
 	}
-	mp.chaos(0)
+	mp.Chaos(0)
 	for st := h.nextStatus("later"); st.State != StateSent; st = h.nextStatus("later") {
 		if st.State != StateRetrying {
 			t.Fatalf("after the server recovered: %+v", st)
 		}
 	}
-	if list := mp.messages(); list.Total != 1 || list.Messages[0].To[0].Address != "later@police.example" {
+	if list := mp.Messages(); list.Total != 1 || list.Messages[0].To[0].Address != "later@police.example" {
 		t.Errorf("Mailpit holds %+v, want only the retried message", list)
 	}
 }
 
 func TestSMTPVerifiesTheServerCertificate(t *testing.T) {
-	mp := startMailpit(t, "starttls")
-	tr, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: mp.smtpPort, From: testFrom}) // the system's roots
+	mp := mailpittest.Start(t, "starttls")
+	tr, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: mp.SMTPPort, From: testFrom}) // the system's roots
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +174,13 @@ func TestSMTPVerifiesTheServerCertificate(t *testing.T) {
 	if err == nil || errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("sending to a server with an unknown certificate: %v, want a certificate error to retry", err)
 	}
-	if n := mp.messages().Total; n != 0 {
+	if n := mp.Messages().Total; n != 0 {
 		t.Errorf("%d messages arrived", n)
 	}
 }
 
 func TestSMTPImplicitTLS(t *testing.T) {
-	mp := startMailpit(t, "implicit")
+	mp := mailpittest.Start(t, "implicit")
 	m := invite("m1", "inc-1")
 	r, err := Render(m)
 	if err != nil {
@@ -187,7 +189,7 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	if err := mailpitTransport(t, mp, "implicit").Send(t.Context(), r); err != nil {
 		t.Fatal(err)
 	}
-	list := mp.messages()
+	list := mp.Messages()
 	if list.Total != 1 {
 		t.Fatalf("Mailpit holds %d messages, want 1", list.Total)
 	}

@@ -1,4 +1,7 @@
-package notify
+// Package mailpittest runs Mailpit, a real SMTP server with an HTTP API to
+// read what it received, for tests. It is installed by scripts/test-deps.sh;
+// a test that cannot find it fails, it is never skipped.
+package mailpittest
 
 import (
 	"bytes"
@@ -22,18 +25,20 @@ import (
 	"time"
 )
 
-// mailpit is a Mailpit server run by a test: a real SMTP server that keeps
-// what it receives and shows it through its HTTP API.
-type mailpit struct {
-	t        *testing.T
-	smtpPort int
-	api      string // http://127.0.0.1:port
-	roots    *x509.CertPool
+// waitLimit bounds Mailpit's start.
+const waitLimit = 20 * time.Second
+
+// Server is a Mailpit server run by a test.
+type Server struct {
+	t        testing.TB
+	SMTPPort int
+	API      string         // http://127.0.0.1:port
+	Roots    *x509.CertPool // trusts its self-signed certificate
 }
 
 // findMailpit looks for the mailpit binary on PATH, then where go install
 // puts it. Its absence fails the test: scripts/test-deps.sh installs it.
-func findMailpit(t *testing.T) string {
+func findMailpit(t testing.TB) string {
 	t.Helper()
 	if p, err := exec.LookPath("mailpit"); err == nil {
 		return p
@@ -60,10 +65,10 @@ func findMailpit(t *testing.T) string {
 	return ""
 }
 
-// startMailpit runs Mailpit on free loopback ports with a self-signed
-// certificate, TLS required ("starttls" or "implicit"), any login
-// accepted, and extra flags.
-func startMailpit(t *testing.T, tlsMode string, extra ...string) *mailpit {
+// Start runs Mailpit on free loopback ports with a self-signed certificate,
+// TLS required ("starttls" or "implicit") or offered ("optional"), any
+// login accepted, and extra flags; it stops when the test ends.
+func Start(t testing.TB, tlsMode string, extra ...string) *Server {
 	t.Helper()
 	bin := findMailpit(t)
 	dir := t.TempDir()
@@ -81,6 +86,7 @@ func startMailpit(t *testing.T, tlsMode string, extra ...string) *mailpit {
 		args = append(args, "--smtp-require-starttls")
 	case "implicit":
 		args = append(args, "--smtp-require-tls")
+	case "optional":
 	default:
 		t.Fatalf("mailpit TLS mode %q", tlsMode)
 	}
@@ -104,7 +110,7 @@ func startMailpit(t *testing.T, tlsMode string, extra ...string) *mailpit {
 			t.Logf("mailpit output:\n%s", out.String())
 		}
 	})
-	m := &mailpit{t: t, smtpPort: smtpPort, api: "http://127.0.0.1:" + strconv.Itoa(httpPort), roots: roots}
+	m := &Server{t: t, SMTPPort: smtpPort, API: "http://127.0.0.1:" + strconv.Itoa(httpPort), Roots: roots}
 	deadline := time.Now().Add(waitLimit)
 	for {
 		select {
@@ -112,7 +118,7 @@ func startMailpit(t *testing.T, tlsMode string, extra ...string) *mailpit {
 			t.Fatalf("mailpit exited at start (%v):\n%s", err, out.String())
 		default:
 		}
-		if resp, err := http.Get(m.api + "/readyz"); err == nil {
+		if resp, err := http.Get(m.API + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return m
@@ -125,7 +131,7 @@ func startMailpit(t *testing.T, tlsMode string, extra ...string) *mailpit {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,7 +143,7 @@ func freePort(t *testing.T) int {
 
 // writeSelfSigned writes a certificate for 127.0.0.1 and its key, and
 // returns a pool that trusts it.
-func writeSelfSigned(t *testing.T, certFile, keyFile string) *x509.CertPool {
+func writeSelfSigned(t testing.TB, certFile, keyFile string) *x509.CertPool {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -195,27 +201,27 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// The parts of Mailpit's API answers that the tests read.
+// The parts of Mailpit's API answers that tests read.
 type (
-	mailpitAddress struct{ Name, Address string }
-	mailpitSummary struct {
+	Address struct{ Name, Address string }
+	Summary struct {
 		ID, MessageID, Subject string
-		To                     []mailpitAddress
+		To                     []Address
 	}
-	mailpitList struct {
-		Total    int              `json:"total"`
-		Messages []mailpitSummary `json:"messages"`
+	List struct {
+		Total    int       `json:"total"`
+		Messages []Summary `json:"messages"`
 	}
-	mailpitMessage struct {
+	Message struct {
 		ID, MessageID, Subject, Text, HTML string
 		Username                           string // the SMTP login it came with
-		From                               mailpitAddress
-		To                                 []mailpitAddress
+		From                               Address
+		To                                 []Address
 	}
 )
 
 // call makes one API request and decodes its JSON answer into out.
-func (m *mailpit) call(method, path string, body any, out any) {
+func (m *Server) call(method, path string, body any, out any) {
 	m.t.Helper()
 	var in io.Reader
 	if body != nil {
@@ -225,7 +231,7 @@ func (m *mailpit) call(method, path string, body any, out any) {
 		}
 		in = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(m.t.Context(), method, m.api+path, in)
+	req, err := http.NewRequestWithContext(m.t.Context(), method, m.API+path, in)
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -246,30 +252,33 @@ func (m *mailpit) call(method, path string, body any, out any) {
 	}
 }
 
-func (m *mailpit) messages() mailpitList {
+// Messages lists what arrived, newest first.
+func (m *Server) Messages() List {
 	m.t.Helper()
-	var list mailpitList
+	var list List
 	m.call(http.MethodGet, "/api/v1/messages?limit=1000", nil, &list)
 	return list
 }
 
-func (m *mailpit) message(id string) mailpitMessage {
+// Message returns one message whole.
+func (m *Server) Message(id string) Message {
 	m.t.Helper()
-	var msg mailpitMessage
+	var msg Message
 	m.call(http.MethodGet, "/api/v1/message/"+id, nil, &msg)
 	return msg
 }
 
-func (m *mailpit) headers(id string) map[string][]string {
+// Headers returns one message's headers.
+func (m *Server) Headers(id string) map[string][]string {
 	m.t.Helper()
 	var h map[string][]string
 	m.call(http.MethodGet, "/api/v1/message/"+id+"/headers", nil, &h)
 	return h
 }
 
-// chaos makes Mailpit answer every RCPT TO with code, or, with code 0,
-// accept again.
-func (m *mailpit) chaos(code int) {
+// Chaos makes Mailpit answer every RCPT TO with code, or, with code 0,
+// accept again (needs the --enable-chaos flag).
+func (m *Server) Chaos(code int) {
 	m.t.Helper()
 	triggers := map[string]any{}
 	if code != 0 {
