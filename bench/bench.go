@@ -62,6 +62,7 @@ func (c JoinConfig) withDefaults() JoinConfig {
 type Sample struct {
 	FirstPacket   time.Duration // from sending "join" to the first RTP packet of the camera's video
 	FirstKeyframe time.Duration // from sending "join" to the last packet (marker) of the first complete keyframe access unit
+	Live          time.Duration // from sending "join" to the first frame at the camera's pace: the viewer is at the live edge
 	Codec         string        // H264 or H265
 }
 
@@ -76,6 +77,7 @@ type JoinResult struct {
 	Samples       []Sample
 	FirstPacket   Distribution
 	FirstKeyframe Distribution
+	Live          Distribution
 	Failures      int      // viewers that saw no keyframe within Timeout
 	Errors        []string // why, one per failure
 }

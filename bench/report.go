@@ -37,11 +37,13 @@ func nearestRank(s []time.Duration, p int) time.Duration {
 func (r *JoinResult) summarise() {
 	packets := make([]time.Duration, len(r.Samples))
 	keyframes := make([]time.Duration, len(r.Samples))
+	live := make([]time.Duration, len(r.Samples))
 	for i, s := range r.Samples {
-		packets[i], keyframes[i] = s.FirstPacket, s.FirstKeyframe
+		packets[i], keyframes[i], live[i] = s.FirstPacket, s.FirstKeyframe, s.Live
 	}
 	r.FirstPacket = distribution(packets)
 	r.FirstKeyframe = distribution(keyframes)
+	r.Live = distribution(live)
 }
 
 // codecs lists the codecs the samples saw, in order of appearance.
@@ -72,7 +74,7 @@ func (r JoinResult) WriteTable(w io.Writer) error {
 	for _, row := range []struct {
 		name string
 		d    Distribution
-	}{{"first packet", r.FirstPacket}, {"first keyframe", r.FirstKeyframe}} {
+	}{{"first packet", r.FirstPacket}, {"first keyframe", r.FirstKeyframe}, {"live edge", r.Live}} {
 		fmt.Fprintf(&b, "%-14s %5d %9.1f %9.1f %9.1f %9.1f\n",
 			row.name, len(r.Samples), ms(row.d.Min), ms(row.d.Median), ms(row.d.P95), ms(row.d.Max))
 	}
@@ -101,5 +103,6 @@ func (r JoinResult) JSON() ([]byte, error) {
 		Failures      int              `json:"failures"`
 		FirstPacket   jsonDistribution `json:"first_packet_ms"`
 		FirstKeyframe jsonDistribution `json:"first_keyframe_ms"`
-	}{len(r.Samples), r.Failures, toJSON(r.FirstPacket), toJSON(r.FirstKeyframe)})
+		Live          jsonDistribution `json:"live_edge_ms"`
+	}{len(r.Samples), r.Failures, toJSON(r.FirstPacket), toJSON(r.FirstKeyframe), toJSON(r.Live)})
 }

@@ -65,6 +65,7 @@ type arrival struct {
 
 type readResult struct {
 	keyframeAt time.Time
+	liveAt     time.Time // the first frame at the camera's own pace, after the cached ones
 	codec      string
 	packets    int
 	err        error
@@ -190,7 +191,7 @@ func (v *viewer) measure(ctx context.Context, start time.Time, timeout time.Dura
 				return Sample{}, r.err
 			}
 			v.log.Debug("keyframe", "viewer", v.name, "camera", v.camera, "packets", r.packets)
-			return Sample{FirstPacket: firstPacket, FirstKeyframe: r.keyframeAt.Sub(start), Codec: r.codec}, nil
+			return Sample{FirstPacket: firstPacket, FirstKeyframe: r.keyframeAt.Sub(start), Live: r.liveAt.Sub(start), Codec: r.codec}, nil
 		}
 	}
 }
@@ -339,8 +340,35 @@ func readKeyframe(tr *webrtc.TrackRemote, deadline time.Time) readResult {
 		}
 		n++
 		if d.push(&p) {
-			return readResult{keyframeAt: time.Now(), codec: name, packets: n}
+			r := readResult{keyframeAt: time.Now(), codec: name, packets: n}
+			r.liveAt, r.err = readUntilLive(tr, buf, p.Timestamp)
+			return r
 		}
+	}
+}
+
+// catchUpTicks is the widest timestamp step between two frames of vigie's
+// catch-up: cached frames are sent one tick apart, live ones a frame
+// interval apart (3,600 ticks at 25 fps).
+const catchUpTicks = 100
+
+// readUntilLive reads on from the keyframe until the first frame whose
+// timestamp steps like the camera's own pace: from then on the viewer
+// receives frames as the camera sends them, at the live edge.
+func readUntilLive(tr *webrtc.TrackRemote, buf []byte, last uint32) (time.Time, error) {
+	var p rtp.Packet
+	for {
+		k, _, err := tr.Read(buf)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("camera video stopped before the live edge: %w", err)
+		}
+		if p.Unmarshal(buf[:k]) != nil || p.Timestamp == last {
+			continue
+		}
+		if step := int32(p.Timestamp - last); step > catchUpTicks {
+			return time.Now(), nil
+		}
+		last = p.Timestamp
 	}
 }
 
