@@ -27,6 +27,9 @@ type Config struct {
 	Webhooks  []Webhook `yaml:"webhooks"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
+
+	// Operators are the users of the operator console (/console).
+	Operators []Operator `yaml:"operators"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
