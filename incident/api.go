@@ -35,6 +35,24 @@ func (a *API) Handler() http.Handler {
 	return mux
 }
 
+// actorKey is the context key of WithActor.
+type actorKey struct{}
+
+// WithActor returns a context in which the API's actions are recorded, on
+// the timeline and in the log, as done by actor (such as "operator:alice")
+// instead of the admin key's plain "operator".
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// actorOf is who acts in a request: WithActor's, or "operator".
+func actorOf(ctx context.Context) string {
+	if a, _ := ctx.Value(actorKey{}).(string); a != "" {
+		return a
+	}
+	return "operator"
+}
+
 type incidentView struct {
 	ID          string           `json:"id"`
 	Site        string           `json:"site"`
@@ -71,7 +89,7 @@ func (a *API) raise(w http.ResponseWriter, r *http.Request) {
 	if req.Kind == "" {
 		req.Kind = "holdup"
 	}
-	out, err := a.Service.Raise(r.Context(), req.Site, req.Kind, "operator", "")
+	out, err := a.Service.Raise(r.Context(), req.Site, req.Kind, actorOf(r.Context()), "")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
@@ -114,11 +132,11 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) close(w http.ResponseWriter, r *http.Request) {
-	a.act(w, a.Service.Close(r.Context(), r.PathValue("id"), "operator"))
+	a.act(w, a.Service.Close(r.Context(), r.PathValue("id"), actorOf(r.Context())))
 }
 
 func (a *API) revoke(w http.ResponseWriter, r *http.Request) {
-	a.act(w, a.Service.Revoke(r.Context(), r.PathValue("id"), "operator"))
+	a.act(w, a.Service.Revoke(r.Context(), r.PathValue("id"), actorOf(r.Context())))
 }
 
 func (a *API) act(w http.ResponseWriter, err error) {
