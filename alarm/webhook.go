@@ -51,8 +51,8 @@
 //
 //	201  this alarm opened the incident
 //	200  it joined an open incident, went on a timeline, or is a retry
-//	     ("duplicate": true); "incident" and "operator_url" are "" when the
-//	     alarm concerns no incident (a restore on a quiet site)
+//	     ("duplicate": true, "opened": false); "incident" and "operator_url"
+//	     are "" when the alarm concerns no incident (a restore on a quiet site)
 //
 // On failure, {"error": {"code": "...", "message": "..."}}:
 //
@@ -83,6 +83,10 @@
 //	curl https://vigie.example/api/v1/alarms -H 'Content-Type: application/json' \
 //	  -H 'X-Vigie-Integration: arc-nord' -H "X-Vigie-Timestamp: $ts" \
 //	  -H "X-Vigie-Signature: sha256=$sig" --data-binary "$body"
+//
+// With the secret "s3cr3t-arc-nord-0123456789abcdef", the timestamp
+// 1795874520 and the body above, the signature is
+// sha256=5303778208e70b632b4c015c150df22ee0f1e376f4002e548f4052347fc3e590.
 
 package alarm
 
@@ -217,7 +221,7 @@ func (s *webhookSetup) integrationProblem(in WebhookIntegration) string {
 	switch {
 	case in.Name == "":
 		return "no name"
-	case len(in.Name) > 64 || !visibleASCII(in.Name) || strings.Contains(in.Name, "/"):
+	case len(in.Name) > 64 || !printableASCII(in.Name) || strings.ContainsAny(in.Name, " /"):
 		return "the name must be 1 to 64 visible ASCII characters without \"/\""
 	case s.secrets[in.Name] != nil:
 		return "the name is already used by another integration"
@@ -270,7 +274,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		log.Info("webhook: request sent again; same answer", "incident", prev.result.Incident)
-		prev.result.Duplicate = true
+		prev.result.Opened, prev.result.Duplicate = false, true // as the opener answers a retry
 		writeResult(rw, prev.result)
 		return
 	}
@@ -401,7 +405,7 @@ func (s *webhookSetup) checkTime(ts string, now time.Time) (time.Time, *webhookR
 	if skew := sent.Sub(now); skew > s.window || skew < -s.window {
 		return time.Time{}, refuse(http.StatusUnauthorized, "stale_timestamp",
 			fmt.Sprintf("%s %d is %s from vigie's clock (%d); at most %s is accepted: check the sender's clock",
-				headerTimestamp, sec, absDuration(skew).Round(time.Second), now.Unix(), s.window))
+				headerTimestamp, sec, skew.Abs().Round(time.Second), now.Unix(), s.window))
 	}
 	return sent, nil
 }
@@ -515,10 +519,6 @@ func printableASCII(s string) bool {
 	return true
 }
 
-func visibleASCII(s string) bool {
-	return printableASCII(s) && !strings.Contains(s, " ")
-}
-
 // short cuts what a sender wrote to 64 bytes for a message or a log line.
 func short(s string) string {
 	if len(s) > 64 {
@@ -529,13 +529,6 @@ func short(s string) string {
 
 // quoteShort quotes s for a message, cut to 64 bytes.
 func quoteShort(s string) string { return strconv.Quote(short(s)) }
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
-}
 
 type webhookAnswer struct {
 	Incident    string `json:"incident"`
@@ -588,10 +581,11 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 // alarm. Fixed capacity, oldest first out; an entry lasts until its
 // timestamp leaves the window.
 type seenSignatures struct {
-	mu   sync.Mutex
-	byID map[string]seenRequest
-	ring []string // insertion order
-	next int
+	mu       sync.Mutex
+	capacity int
+	byID     map[string]seenRequest
+	ring     []string // insertion order, grows up to capacity
+	next     int      // the oldest, once ring is full
 }
 
 type seenRequest struct {
@@ -601,7 +595,7 @@ type seenRequest struct {
 }
 
 func newSeenSignatures(capacity int) *seenSignatures {
-	return &seenSignatures{byID: make(map[string]seenRequest), ring: make([]string, capacity)}
+	return &seenSignatures{capacity: capacity, byID: make(map[string]seenRequest)}
 }
 
 // lookup returns what was remembered for id, if it has not expired at now.
@@ -616,14 +610,14 @@ func (c *seenSignatures) lookup(id string, now time.Time) (seenRequest, bool) {
 func (c *seenSignatures) add(id string, r seenRequest) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byID[id]; ok {
-		c.byID[id] = r
-		return
+	if _, ok := c.byID[id]; !ok {
+		if len(c.ring) < c.capacity {
+			c.ring = append(c.ring, id)
+		} else {
+			delete(c.byID, c.ring[c.next])
+			c.ring[c.next] = id
+			c.next = (c.next + 1) % c.capacity
+		}
 	}
-	if old := c.ring[c.next]; old != "" {
-		delete(c.byID, old)
-	}
-	c.ring[c.next] = id
 	c.byID[id] = r
-	c.next = (c.next + 1) % len(c.ring)
 }

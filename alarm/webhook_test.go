@@ -210,6 +210,19 @@ func TestWebhookGoodAlarm(t *testing.T) {
 	}
 }
 
+// TestWebhookSignatureVector pins the example of the protocol's description.
+func TestWebhookSignatureVector(t *testing.T) {
+	body := []byte(`{"site":"poste-joliette","kind":"holdup","idempotency_key":"arc-123456"}`)
+	const want = "sha256=5303778208e70b632b4c015c150df22ee0f1e376f4002e548f4052347fc3e590"
+	if got := sign("s3cr3t-arc-nord-0123456789abcdef", "1795874520", body); got != want {
+		t.Fatalf("signature %s, want %s", got, want)
+	}
+	s := newHook(&fakeOpener{}, io.Discard).ready()
+	if _, ref := s.verify(hookName, "1795874520", want, body); ref != nil {
+		t.Errorf("refused: %+v", ref)
+	}
+}
+
 func TestWebhookRefusals(t *testing.T) {
 	body := func(s string) string {
 		return `{"site":"poste-joliette","kind":"panic","idempotency_key":"k1"` + s + `}`
@@ -344,8 +357,8 @@ func TestWebhookRetries(t *testing.T) {
 
 	// The very same request again: answered from memory, the opener not asked.
 	rep = send(t, first.build(t, url))
-	if rep.status != http.StatusOK || rep.answer.Incident != "i_42" || !rep.answer.Duplicate {
-		t.Errorf("replay: got %d %s, want 200 duplicate", rep.status, rep.raw)
+	if rep.status != http.StatusOK || rep.answer != dup {
+		t.Errorf("replay: got %d %s, want 200 %+v", rep.status, rep.raw, dup)
 	}
 	if n := len(o.received()); n != 2 {
 		t.Errorf("the opener got %d events after the replay, want 2", n)
@@ -485,19 +498,26 @@ func TestWebhookDisabledIntegrations(t *testing.T) {
 func TestSeenSignatures(t *testing.T) {
 	c := newSeenSignatures(2)
 	c.add("a", seenRequest{key: "ka", until: hookNow})
-	if _, ok := c.lookup("a", hookNow); !ok {
+	if r, ok := c.lookup("a", hookNow); !ok || r.key != "ka" {
 		t.Error("a forgotten within its window")
 	}
 	if _, ok := c.lookup("a", hookNow.Add(time.Second)); ok {
 		t.Error("a remembered after its window")
 	}
+	c.add("a", seenRequest{key: "ka2", until: hookNow}) // again: no new place taken
 	c.add("b", seenRequest{until: hookNow})
-	c.add("c", seenRequest{until: hookNow})
-	if _, ok := c.lookup("a", hookNow); ok {
-		t.Error("a still remembered after two more at capacity 2")
+	if r, ok := c.lookup("a", hookNow); !ok || r.key != "ka2" {
+		t.Errorf("a: %+v %v, want ka2", r, ok)
 	}
-	if r, ok := c.lookup("c", hookNow); !ok || len(c.byID) != 2 {
-		t.Errorf("c: %+v %v, %d remembered", r, ok, len(c.byID))
+	c.add("c", seenRequest{until: hookNow})
+	c.add("d", seenRequest{until: hookNow})
+	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true} {
+		if _, ok := c.lookup(id, hookNow); ok != want {
+			t.Errorf("%s remembered: %v, want %v", id, ok, want)
+		}
+	}
+	if len(c.byID) != 2 || len(c.ring) != 2 {
+		t.Errorf("%d remembered in a ring of %d, want 2 and 2", len(c.byID), len(c.ring))
 	}
 }
 
