@@ -256,3 +256,26 @@ func (s *Service) OperatorLink(inc store.Incident) (string, error) {
 // SetPublicURL sets the base of the links once the server knows its
 // address; call it before any alarm.
 func (s *Service) SetPublicURL(u string) { s.cfg.PublicURL = u }
+
+// WebhookAlarm is the webhook's Sink: it stores the alarm, acts on it, and
+// says what it did with the operator's link. A retried request (same key)
+// gets the same incident.
+func (s *Service) WebhookAlarm(ctx context.Context, e alarm.Event) (alarm.WebhookResult, error) {
+	out, err := s.record(ctx, e)
+	if err != nil {
+		return alarm.WebhookResult{}, err
+	}
+	res := alarm.WebhookResult{Incident: out.Incident.ID, Opened: out.Opened, Duplicate: out.Duplicate}
+	if out.Incident.ID != "" {
+		if res.OperatorURL, err = s.OperatorLink(out.Incident); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// HasSite reports whether a site is in the directory.
+func (s *Service) HasSite(id string) bool {
+	_, ok := s.cfg.Directory.Site(id)
+	return ok
+}

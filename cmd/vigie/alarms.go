@@ -69,8 +69,14 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 	return inc, nil
 }
 
-// routes mounts the operator's incident API behind the admin key.
-func (inc *incidents) routes(mux *http.ServeMux, admin *rooms.API, st incidentStore) {
+// routes mounts the operator's incident API behind the admin key, and the
+// signed alarm webhook.
+func (inc *incidents) routes(mux *http.ServeMux, admin *rooms.API, st incidentStore, hooks []config.Webhook, log *slog.Logger) {
+	webhook := &alarm.Webhook{Opener: inc.service, Sites: inc.service.HasSite, Log: log}
+	for _, h := range hooks {
+		webhook.Integrations = append(webhook.Integrations, alarm.WebhookIntegration{Name: h.Name, Secret: h.Secret})
+	}
+	mux.Handle("POST /api/v1/alarms", webhook)
 	api := (&incident.API{Service: inc.service, Store: st}).Handler()
 	mux.Handle("/api/v1/incidents", admin.Authorized(api.ServeHTTP))
 	mux.Handle("/api/v1/incidents/", admin.Authorized(api.ServeHTTP))

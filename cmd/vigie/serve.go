@@ -186,7 +186,7 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	}
 	if s.incidents != nil {
 		s.signaling.Access = s.incidents.service
-		s.incidents.routes(mux, api, s.store)
+		s.incidents.routes(mux, api, s.store, cfg.Webhooks, log)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.serveReady)
