@@ -10,6 +10,7 @@ import (
 
 	"vigie/alarm"
 	"vigie/config"
+	"vigie/console"
 	"vigie/incident"
 	"vigie/notify"
 	"vigie/rooms"
@@ -23,6 +24,7 @@ type incidents struct {
 	service *incident.Service
 	outbox  *notify.Outbox
 	dc09    *alarm.DC09Receiver
+	console *console.Console // nil without operators
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -56,6 +58,10 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 		cancel()
 		return nil, err
 	}
+	if inc.console, err = newConsole(cfg, inc.service, s.store, log); err != nil {
+		cancel()
+		return nil, err
+	}
 	inc.wg.Go(func() { inc.outbox.Run(ctx) })
 	inc.wg.Go(func() { inc.service.Run(ctx, 5*time.Second) })
 	if cfg.DC09.Listen != "" {
@@ -81,6 +87,23 @@ func (inc *incidents) routes(mux *http.ServeMux, admin *rooms.API, st incidentSt
 	mux.Handle("/api/v1/incidents", admin.Authorized(api.ServeHTTP))
 	mux.Handle("/api/v1/incidents/", admin.Authorized(api.ServeHTTP))
 	mux.Handle("/api/v1/invitations/", admin.Authorized(api.ServeHTTP))
+	// The operator console's login and API; its page is web's /console.
+	if inc.console != nil {
+		mux.Handle("/console/", inc.console)
+	}
+}
+
+// newConsole builds the operator console when the configuration has
+// operators; it returns nil otherwise.
+func newConsole(cfg config.Config, svc *incident.Service, st *store.Store, log *slog.Logger) (*console.Console, error) {
+	if len(cfg.Operators) == 0 {
+		log.Info("no operators configured: the console at /console is off")
+		return nil, nil
+	}
+	return console.New(console.Config{
+		Operators: cfg.Operators, Sites: cfg.Sites, Cameras: cfg.Cameras, Mail: st, Log: log,
+		Incidents: (&incident.API{Service: svc, Store: st}).Handler(),
+	})
 }
 
 // close stops the receivers and the loops and waits for them.
