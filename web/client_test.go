@@ -1,6 +1,7 @@
 package web
 
 import (
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -56,9 +57,18 @@ func TestTranslationsHaveTheSameKeys(t *testing.T) {
 	}
 }
 
+// roomPageFile tells the room page's files (room.html and its modules, which share js/i18n.js)
+// from the operator console's, which have their own pages, ids and sentences.
+func roomPageFile(name string) bool {
+	return !strings.HasPrefix(path.Base(name), "console")
+}
+
 func TestEveryTranslationUsedExists(t *testing.T) {
 	en, _ := translationBlocks(t)
 	for name, f := range loadStaticFiles() {
+		if !roomPageFile(name) {
+			continue
+		}
 		var uses [][]string
 		switch {
 		case strings.HasSuffix(name, ".js"):
@@ -75,11 +85,24 @@ func TestEveryTranslationUsedExists(t *testing.T) {
 	// Every protocol error code has its own words (docs/protocol.md), except those a person
 	// never causes and that fall back to the generic sentence.
 	for _, code := range []string{"token_missing", "token_invalid", "token_expired", "token_wrong_room",
-		"room_not_found", "room_closed", "replaced", "negotiation_failed", "too_large", "internal"} {
+		"room_not_found", "room_closed", "replaced", "negotiation_failed", "too_large", "internal",
+		"invitation_revoked", "forbidden", "incident_closed"} {
 		for _, part := range []string{"title", "advice"} {
 			if key := "error." + code + "." + part; !en[key] {
 				t.Errorf("no sentence %q for the protocol error %s", key, code)
 			}
+		}
+	}
+	// The pre-join page names every kind of alarm an incident opens for (alarm.Kind*), and the
+	// roles of incident invitations in the participant list.
+	for _, kind := range []string{"holdup", "panic", "duress", "emergency", "other"} {
+		if key := "incident.kind." + kind; !en[key] {
+			t.Errorf("no words %q for the alarm kind %s", key, kind)
+		}
+	}
+	for _, role := range []string{"operator", "participant", "responder", "committee", "observer"} {
+		if key := "role." + role; !en[key] {
+			t.Errorf("no words %q for the role %s", key, role)
 		}
 	}
 }
@@ -94,7 +117,7 @@ func TestRoomElementsExist(t *testing.T) {
 	}
 	var missing []string
 	for name, f := range files {
-		if !strings.HasPrefix(name, "js/") || name == "js/landing.js" {
+		if !strings.HasPrefix(name, "js/") || name == "js/landing.js" || !roomPageFile(name) {
 			continue
 		}
 		src := string(f.data)
@@ -115,7 +138,8 @@ func TestRoomElementsExist(t *testing.T) {
 	// The ids the end-to-end tests rely on.
 	for _, id := range []string{"prejoin", "display-name", "join-button", "prejoin-error", "prejoin-cam-off",
 		"prejoin-mic-off", "call", "tiles", "btn-mic", "btn-cam", "btn-screen", "btn-chat", "btn-people",
-		"btn-leave", "chat-panel", "chat-messages", "chat-input", "chat-send", "people-panel", "banner"} {
+		"btn-leave", "chat-panel", "chat-messages", "chat-input", "chat-send", "people-panel", "banner",
+		"incident", "incident-kind", "incident-site", "incident-address", "role-note"} {
 		if !ids[id] {
 			missing = append(missing, "room.html: #"+id)
 		}

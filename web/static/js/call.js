@@ -9,6 +9,7 @@ import { Controls } from './controls.js';
 import { isCancelled, mediaErrorKey, openScreen } from './devices.js';
 import { byId } from './dom.js';
 import { errorWords, t } from './i18n.js';
+import { isReceiveOnly } from './link.js';
 import { People } from './people.js';
 import { Publisher } from './publisher.js';
 import { CameraQuality } from './quality.js';
@@ -22,6 +23,7 @@ const JOIN_TIMEOUT_MS = 20_000;
 // Server errors after which this link cannot be in the call: back to an error screen.
 const FATAL_CODES = new Set([
   'token_missing', 'token_invalid', 'token_expired', 'token_wrong_room', 'room_not_found', 'room_closed',
+  'invitation_revoked',
 ]);
 
 export class CallSession {
@@ -30,10 +32,13 @@ export class CallSession {
    * onState(state) follows "joining", "joined", "error"; onPeers({pub, sub}) the connections;
    * onEnd({reason: "left"|"replaced"|"error", code}) ends the call screen; onRejoin() asks for a
    * new session; onCameras(byId) gets the room's cameras each time one changes. view outlives the
-   * session: {focusedCamera}, the camera tile enlarged, enlarged again after a rejoin.
+   * session: {focusedCamera}, the camera tile enlarged, enlarged again after a rejoin. role is the
+   * link's role from join-info until `joined` tells it: an observer gets no publish connection
+   * and no microphone, camera or screen buttons.
    */
-  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {}, view = {} }) {
+  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {}, view = {}, role = '' }) {
     Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras, view });
+    this.receiveOnly = isReceiveOnly(role);
     this.ended = false;
     this.self = null;
     this.others = new Map();
@@ -88,6 +93,7 @@ export class CallSession {
     this.onState('joining');
     this.banner.show('connect', t('call.connecting'));
     this.controls.setEnabled(false);
+    this.controls.setReceiveOnly(this.receiveOnly);
     this.refreshSelf();
     const sig = this.signaling;
     sig.on('joined', (m) => this.onJoined(m))
@@ -119,20 +125,27 @@ export class CallSession {
     clearTimeout(this.joinTimer);
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
+    // The server's word on the role wins over the pre-join page's.
+    this.receiveOnly = isReceiveOnly(msg.self.role);
+    this.controls.setReceiveOnly(this.receiveOnly);
+    if (this.receiveOnly) this.local.stop();
     for (const c of msg.cameras || []) this.updateCamera(c);
     for (const p of msg.participants || []) this.upsert(p);
     const iceServers = msg.ice_servers || [];
     const send = (type, fields) => this.signaling.send(type, fields);
     const onFailure = (err) => this.mediaFailed(err);
-    this.publisher = new Publisher({ iceServers, send, onFailure });
+    // An observer sends nothing: no publish connection at all.
+    this.publisher = this.receiveOnly ? null : new Publisher({ iceServers, send, onFailure });
     this.subscriber = new Subscriber({
       iceServers, send, onFailure,
       onTracks: (bindings) => this.tiles.setBindings(bindings),
       onConnection: (pc) => { this.watch(pc); this.reportPeers(); },
     });
-    this.watch(this.publisher.pc);
+    if (this.publisher) {
+      this.watch(this.publisher.pc);
+      this.publisher.start(this.local.micTrack, this.local.camOn ? this.local.camTrack : null);
+    }
     this.reportPeers();
-    this.publisher.start(this.local.micTrack, this.local.camOn ? this.local.camTrack : null);
     const early = this.early;
     this.early = [];
     for (const m of early) this.onNegotiation(m);
@@ -143,7 +156,8 @@ export class CallSession {
     this.banner.hide('connect');
     this.onState('joined');
     // The Join button that had the focus is gone; keyboard users land on the controls.
-    this.controls.buttons.mic.focus({ preventScroll: true });
+    const first = this.receiveOnly ? this.controls.buttons.chat : this.controls.buttons.mic;
+    first.focus({ preventScroll: true });
   }
 
   upsert(participant) {
@@ -174,13 +188,13 @@ export class CallSession {
   // pub_answer, sub_offer and ice. The server may start offering the subscribe connection
   // before its `joined` has been read here; such messages are kept and replayed in order.
   onNegotiation(msg) {
-    if (!this.publisher) {
+    if (!this.subscriber) {
       this.early.push(msg);
       return;
     }
-    if (msg.type === 'pub_answer') this.publisher.onAnswer(msg.sdp);
+    if (msg.type === 'pub_answer') this.publisher?.onAnswer(msg.sdp);
     else if (msg.type === 'sub_offer') this.subscriber.onOffer(msg);
-    else if (msg.pc === 'pub') this.publisher.addRemoteCandidate(msg.candidate || null);
+    else if (msg.pc === 'pub') this.publisher?.addRemoteCandidate(msg.candidate || null);
     else if (msg.pc === 'sub') this.subscriber.addRemoteCandidate(msg.candidate || null);
   }
 
@@ -200,6 +214,7 @@ export class CallSession {
 
   // The protocol's `media` state: what is really being sent.
   media() {
+    if (this.receiveOnly) return { audio: false, video: false, screen: false };
     return { ...this.local.sending(), screen: !!this.screenTrack };
   }
 
@@ -223,12 +238,14 @@ export class CallSession {
   }
 
   async toggleMic() {
+    if (this.receiveOnly) return;
     const on = !this.local.sending().audio;
     await this.local.setMicOn(on);
     if (on && !this.local.micTrack) this.deviceError('audio');
   }
 
   async toggleCam() {
+    if (this.receiveOnly) return;
     const on = !this.local.sending().video;
     await this.local.setCamOn(on);
     if (on && !this.local.camTrack) this.deviceError('video');
@@ -244,6 +261,7 @@ export class CallSession {
   }
 
   async toggleScreen() {
+    if (this.receiveOnly) return;
     if (this.screenTrack) {
       await this.stopScreen();
       return;
@@ -298,10 +316,12 @@ export class CallSession {
   }
 
   refreshSelf() {
-    const sending = this.local.sending();
+    const sending = this.media();
     const id = this.self ? this.self.id : '';
     const name = this.self ? this.self.name : this.name;
-    this.tiles.setSelf(id, name, sending.video ? this.local.camTrack : null, sending.audio);
+    // An observer has nothing to see of themselves: no self-view.
+    if (this.receiveOnly) this.tiles.removeSelf();
+    else this.tiles.setSelf(id, name, sending.video ? this.local.camTrack : null, sending.audio);
     this.controls.setMic(sending.audio);
     this.controls.setCam(sending.video);
     this.controls.setScreen(!!this.screenTrack);

@@ -20,10 +20,17 @@ export class Controls {
       button.disabled = false;
       button.addEventListener('click', () => handlers[name](), { signal: this.listeners.signal });
     }
-    show(this.buttons.screen, canShareScreen());
+    this.setReceiveOnly(false);
     this.buttons.people.setAttribute('aria-label', t('controls.peopleOpen'));
     this.setUnread(0);
     this.setPanel(null);
+  }
+
+  /** An observer's bar: no microphone, camera or screen buttons, only chat, people and leave. */
+  setReceiveOnly(receiveOnly) {
+    show(this.buttons.mic, !receiveOnly);
+    show(this.buttons.cam, !receiveOnly);
+    show(this.buttons.screen, !receiveOnly && canShareScreen());
   }
 
   setMic(on) {

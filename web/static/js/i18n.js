@@ -29,6 +29,16 @@ const strings = {
     'prejoin.retry': 'Try again',
     'prejoin.soundOnly': 'You can join with sound only.',
     'prejoin.receiveOnly': 'You can still join: you will see and hear the others.',
+    'prejoin.observer': 'You can watch and write, without microphone or camera.',
+
+    'incident.kind.holdup': 'Hold-up',
+    'incident.kind.panic': 'Panic alarm',
+    'incident.kind.duress': 'Duress',
+    'incident.kind.emergency': 'Emergency',
+    'incident.kind.other': 'Alarm',
+    'incident.openedAt': 'opened at {time}',
+    'incident.openedOn': 'opened on {time}',
+    'incident.personal': 'This invitation is personal: do not forward this link.',
 
     'media.denied': 'Your browser is blocking the camera and microphone. Click the camera icon in the address bar, allow access, then reload the page.',
     'media.notFound.video': 'No camera was found on this device.',
@@ -51,8 +61,14 @@ const strings = {
     'error.token_wrong_room.advice': 'Open the link you received for this incident, or ask the operator who sent it for the right one.',
     'error.room_not_found.title': 'This room does not exist.',
     'error.room_not_found.advice': 'Check that you opened the whole link from your e-mail. If it still fails, ask the operator who sent it for a new one.',
-    'error.room_closed.title': 'This room has been closed.',
-    'error.room_closed.advice': 'The incident is over. If you still need to talk to the monitoring centre, call them or ask the operator for a new link.',
+    'error.room_closed.title': 'This room is closed: this link no longer works.',
+    'error.room_closed.advice': 'If you still need to talk to the monitoring centre, call them or ask the operator for a new link.',
+    'error.incident_closed.title': 'The incident is closed: this link no longer works.',
+    'error.incident_closed.advice': 'If you still need to talk to the monitoring centre, call them.',
+    'error.invitation_revoked.title': 'This invitation was withdrawn by the operator.',
+    'error.invitation_revoked.advice': 'Contact the monitoring centre if you think this is a mistake.',
+    'error.forbidden.title': 'Your invitation does not allow sending sound or video.',
+    'error.forbidden.advice': 'You can still watch the cameras and write in the chat.',
     'error.replaced.title': 'Your link was opened in another window or on another device.',
     'error.replaced.advice': 'The call goes on there. To use this window instead, click Rejoin here.',
     'error.negotiation_failed.title': 'The video connection could not be set up.',
@@ -139,8 +155,12 @@ const strings = {
     'people.cameraConnecting': 'connecting',
     'people.cameraReconnecting': 'reconnecting',
     'people.cameraFailed': 'unavailable',
+    'people.watching': 'watches and writes',
     'role.operator': 'Operator',
     'role.participant': 'Participant',
+    'role.responder': 'Responder',
+    'role.committee': 'Crisis committee',
+    'role.observer': 'Observer',
     'role.camera': 'Camera',
 
     'ended.left': 'You left the room.',
@@ -175,6 +195,16 @@ const strings = {
     'prejoin.retry': 'Réessayer',
     'prejoin.soundOnly': 'Vous pouvez rejoindre avec le son seulement.',
     'prejoin.receiveOnly': 'Vous pouvez quand même rejoindre\u00a0: vous verrez et entendrez les autres.',
+    'prejoin.observer': 'Vous pourrez voir et écrire, sans micro ni caméra.',
+
+    'incident.kind.holdup': 'Agression',
+    'incident.kind.panic': 'Alarme panique',
+    'incident.kind.duress': 'Contrainte',
+    'incident.kind.emergency': 'Urgence',
+    'incident.kind.other': 'Alarme',
+    'incident.openedAt': 'ouverte à {time}',
+    'incident.openedOn': 'ouverte le {time}',
+    'incident.personal': 'Vous êtes invité(e) à titre personnel\u00a0: ne transférez pas ce lien.',
 
     'media.denied': 'Votre navigateur bloque la caméra et le micro. Cliquez sur l\u2019icône de caméra dans la barre d\u2019adresse, autorisez l\u2019accès, puis rechargez la page.',
     'media.notFound.video': 'Aucune caméra n\u2019a été trouvée sur cet appareil.',
@@ -197,8 +227,14 @@ const strings = {
     'error.token_wrong_room.advice': 'Ouvrez le lien reçu pour cet incident, ou demandez le bon lien à l\u2019opérateur qui vous l\u2019a envoyé.',
     'error.room_not_found.title': 'Cette salle n\u2019existe pas.',
     'error.room_not_found.advice': 'Vérifiez que vous avez ouvert le lien complet depuis votre e-mail. Si cela échoue encore, demandez un nouveau lien à l\u2019opérateur qui vous l\u2019a envoyé.',
-    'error.room_closed.title': 'Cette salle a été fermée.',
-    'error.room_closed.advice': 'L\u2019incident est terminé. Si vous devez encore joindre le centre de télésurveillance, appelez-le ou demandez un nouveau lien à l\u2019opérateur.',
+    'error.room_closed.title': 'Cette salle est fermée\u00a0: ce lien ne fonctionne plus.',
+    'error.room_closed.advice': 'Si vous devez encore joindre le centre de télésurveillance, appelez-le ou demandez un nouveau lien à l\u2019opérateur.',
+    'error.incident_closed.title': 'L\u2019incident est clos\u00a0: ce lien ne fonctionne plus.',
+    'error.incident_closed.advice': 'Si vous devez encore joindre le centre de télésurveillance, appelez-le.',
+    'error.invitation_revoked.title': 'Cette invitation a été retirée par l\u2019opérateur.',
+    'error.invitation_revoked.advice': 'Contactez le centre de surveillance si vous pensez que c\u2019est une erreur.',
+    'error.forbidden.title': 'Votre invitation ne permet pas d\u2019envoyer du son ni de la vidéo.',
+    'error.forbidden.advice': 'Vous pouvez toujours voir les caméras et écrire dans la discussion.',
     'error.replaced.title': 'Votre lien a été ouvert dans une autre fenêtre ou sur un autre appareil.',
     'error.replaced.advice': 'L\u2019appel continue là-bas. Pour utiliser cette fenêtre à la place, cliquez sur Rejoindre ici.',
     'error.negotiation_failed.title': 'La connexion vidéo n\u2019a pas pu être établie.',
@@ -285,8 +321,12 @@ const strings = {
     'people.cameraConnecting': 'connexion',
     'people.cameraReconnecting': 'reconnexion',
     'people.cameraFailed': 'indisponible',
+    'people.watching': 'voit et écrit',
     'role.operator': 'Opérateur',
     'role.participant': 'Participant',
+    'role.responder': 'Intervenant',
+    'role.committee': 'Cellule de crise',
+    'role.observer': 'Observateur',
     'role.camera': 'Caméra',
 
     'ended.left': 'Vous avez quitté la salle.',
@@ -318,13 +358,23 @@ export function has(key) {
   return key in strings.en;
 }
 
+// Codes that read differently when the link is an incident's invitation.
+const incidentWords = { room_closed: 'incident_closed' };
+
 /**
  * The title and advice for a protocol error code. Codes without their own words get the generic
- * sentence: an officer does not need to know what "bad_message" means.
+ * sentence: an officer does not need to know what "bad_message" means. With incident true (the
+ * link is an invitation to an incident), a closed room is said to be a closed incident.
  */
-export function errorWords(code) {
-  const known = has(`error.${code}.title`) ? code : 'generic';
+export function errorWords(code, { incident = false } = {}) {
+  const wanted = incident && incidentWords[code] ? incidentWords[code] : code;
+  const known = has(`error.${wanted}.title`) ? wanted : 'generic';
   return { title: t(`error.${known}.title`), advice: t(`error.${known}.advice`) };
+}
+
+/** The words for an alarm kind (holdup, panic, duress, emergency); any other kind is an "alarm". */
+export function alarmKindWords(kind) {
+  return has(`incident.kind.${kind}`) ? t(`incident.kind.${kind}`) : t('incident.kind.other');
 }
 
 /**

@@ -5,6 +5,7 @@
 import { audioNoteWords, cameraName, cameraStateWord, cameraStatus } from './cameras.js';
 import { byId, el, show } from './dom.js';
 import { t } from './i18n.js';
+import { isReceiveOnly } from './link.js';
 
 export class People {
   constructor() {
@@ -48,10 +49,15 @@ export class People {
     const role = t(roleKey);
     who.append(el('span', 'person-role', role === roleKey ? String(p.role || '') : role));
     const state = el('div', 'person-state');
-    state.append(
-      chip(media.audio ? t('people.micOn') : t('people.micOff'), !!media.audio),
-      chip(media.video ? t('people.camOn') : t('people.camOff'), !!media.video),
-    );
+    if (isReceiveOnly(p.role)) {
+      // An observer has no microphone or camera to be on or off.
+      state.append(el('span', 'chip neutral', t('people.watching')));
+    } else {
+      state.append(
+        chip(media.audio ? t('people.micOn') : t('people.micOff'), !!media.audio),
+        chip(media.video ? t('people.camOn') : t('people.camOff'), !!media.video),
+      );
+    }
     if (media.screen) state.append(chip(t('people.screen'), true));
     li.append(who, state);
     return li;

@@ -1,11 +1,15 @@
 // The pre-join screen: checks the link with the server, lets the person see and hear themselves,
 // pick devices and a display name, then hands over to the call on an explicit click. Opening a
 // link never joins anything: mail scanners open links too.
+//
+// An incident's invitation shows the incident first (alarm, site, address, time). An observer's
+// link sends neither sound nor video: its page asks for no camera or microphone at all.
 
 import { byId, el, initials, show } from './dom.js';
 import { canPickSpeaker, isRefusal, listDevices, mediaErrorKey } from './devices.js';
-import { errorWords, formatDateTime, t } from './i18n.js';
+import { alarmKindWords, errorWords, formatDateTime, formatTime, t } from './i18n.js';
 import { LevelMeter } from './meter.js';
+import { isInvitationToken, isReceiveOnly } from './link.js';
 
 // Errors that a second try may fix; the others need a new link.
 const RETRYABLE = new Set(['network', 'internal', 'generic']);
@@ -51,7 +55,10 @@ export class Prejoin {
       offText: byId('preview-off-text'), notice: byId('media-notice'), noticeText: byId('media-notice-text'),
       retry: byId('media-retry'), roomName: byId('room-name'), expiry: byId('link-expiry'),
       name: byId('display-name'), camOff: byId('prejoin-cam-off'), micOff: byId('prejoin-mic-off'),
-      join: byId('join-button'),
+      join: byId('join-button'), previewColumn: byId('preview-column'), switches: byId('prejoin-switches'),
+      roleNote: byId('role-note'), roomHeading: byId('room-heading'), incident: byId('incident'),
+      incidentKind: byId('incident-kind'), incidentOpened: byId('incident-opened'),
+      incidentSite: byId('incident-site'), incidentAddress: byId('incident-address'),
     };
     this.bind();
   }
@@ -95,6 +102,7 @@ export class Prejoin {
     this.renderInfo();
     show(this.ui.loading, false);
     show(this.ui.form, true);
+    if (this.receiveOnly()) return;
     // Until the devices have answered, the preview shows nothing rather than "Camera off".
     this.starting = true;
     this.renderMedia();
@@ -112,10 +120,16 @@ export class Prejoin {
     this.meterTrack = null;
   }
 
+  /** Whether this link only watches and writes: no camera, no microphone. */
+  receiveOnly() {
+    return !!this.info && isReceiveOnly(this.info.role);
+  }
+
   /** Replaces the screen with the sentence for an error code, and what to do about it. */
   showError(code) {
     this.close();
-    const { title, advice } = errorWords(code);
+    const incident = !!(this.info && this.info.incident) || isInvitationToken(this.token);
+    const { title, advice } = errorWords(code, { incident });
     const box = this.ui.error;
     box.replaceChildren(el('h1', 'error-title', title), el('p', 'error-advice', advice));
     if (RETRYABLE.has(code)) {
@@ -137,6 +151,34 @@ export class Prejoin {
     const expires = parseTime(info.expires_at);
     ui.expiry.textContent = expires ? t('prejoin.expires', { time: formatDateTime(expires) }) : '';
     show(ui.expiry, !!expires);
+    this.renderIncident();
+    const receiveOnly = this.receiveOnly();
+    show(ui.roleNote, receiveOnly);
+    show(ui.previewColumn, !receiveOnly);
+    show(ui.switches, !receiveOnly);
+    ui.form.classList.toggle('receive-only', receiveOnly);
+  }
+
+  // The incident above the room's name: the alarm, the site, its address, when it was opened.
+  renderIncident() {
+    const { ui } = this;
+    const incident = this.info.incident;
+    show(ui.incident, !!incident);
+    show(ui.roomHeading, true);
+    if (!incident) return;
+    ui.incidentKind.textContent = alarmKindWords(incident.kind);
+    const opened = parseTime(incident.opened_at);
+    ui.incidentOpened.textContent = opened ? openedWords(opened) : '';
+    show(ui.incidentOpened, !!opened);
+    ui.incidentSite.textContent = incident.site || this.info.room.name || '';
+    show(ui.incidentSite, !!ui.incidentSite.textContent);
+    ui.incidentAddress.textContent = incident.address || '';
+    show(ui.incidentAddress, !!incident.address);
+    // An incident's room is named after its site: the name once is enough.
+    const roomName = this.info.room.name || this.info.room.id;
+    show(ui.roomHeading, roomName !== ui.incidentSite.textContent);
+    const what = [alarmKindWords(incident.kind), ui.incidentSite.textContent].filter(Boolean).join(' \u2013 ');
+    document.title = `${what} \u2013 vigie`;
   }
 
   renderMedia() {
@@ -203,6 +245,7 @@ export class Prejoin {
   }
 
   async retryMedia() {
+    if (this.receiveOnly()) return;
     this.local.camOn = !this.camOffChosen;
     await this.local.start();
     await this.fillDevices();
@@ -235,6 +278,12 @@ export class Prejoin {
     this.ui.join.disabled = busy;
     this.ui.join.textContent = busy ? t('prejoin.joining') : t('prejoin.join');
   }
+}
+
+// "opened at 14:02" today, "opened on 27 November at 23:50" another day, in the browser's time.
+function openedWords(date) {
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay ? t('incident.openedAt', { time: formatTime(date) }) : t('incident.openedOn', { time: formatDateTime(date) });
 }
 
 function currentDevice(track, wanted) {

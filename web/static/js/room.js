@@ -3,7 +3,8 @@
 //
 // window.vigie exposes the peer connections and the page state to end-to-end tests:
 // {pub, sub, state, cameras} with state one of "prejoin", "joining", "joined", "left", "error",
-// and cameras the room's latest camera list by id (docs/protocol.md).
+// and cameras the room's latest camera list by id (docs/protocol.md). An observer's pub stays null:
+// observers send nothing.
 
 import { Banner } from './banner.js';
 import { CallSession } from './call.js';
@@ -65,7 +66,7 @@ function startSession() {
   if (session) session.dispose();
   showScreen('call');
   session = new CallSession({
-    token, name: displayName, local, banner,
+    token, name: displayName, local, banner, role: prejoin.info ? prejoin.info.role : '',
     onState: setState,
     onPeers: ({ pub, sub }) => { page.pub = pub; page.sub = sub; },
     onCameras: (cameras) => { page.cameras = cameras; },

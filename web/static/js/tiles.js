@@ -9,6 +9,7 @@
 import { CameraTile } from './cameras.js';
 import { initials } from './dom.js';
 import { t } from './i18n.js';
+import { isReceiveOnly } from './link.js';
 import { qualityFor } from './quality.js';
 
 class Tile {
@@ -159,6 +160,12 @@ export class TileGrid {
     this.self.setTracks(track ? [track] : []);
     this.self.update({ name: t('call.you'), initialsOf: name, micOff: !micOn, wantVideo: !!track });
     this.self.play();
+  }
+
+  /** Removes the self-view (an observer has none). */
+  removeSelf() {
+    if (this.self) this.self.remove();
+    this.self = null;
   }
 
   /** Adds or updates a participant ({id, name, media}); everyone gets a camera tile. */
@@ -321,7 +328,9 @@ export class TileGrid {
     // Tracks of someone not (yet) in the participant list count as on.
     const media = (p && p.media) || { audio: true, video: true };
     const camera = this.tiles.get(`${id}:camera`);
-    if (camera) camera.update({ name, micOff: !media.audio, wantVideo: media.video !== false });
+    // An observer has no microphone to be off.
+    const micOff = !media.audio && !(p && isReceiveOnly(p.role));
+    if (camera) camera.update({ name, micOff, wantVideo: media.video !== false });
     const screen = this.tiles.get(`${id}:screen`);
     if (screen) screen.update({ name: t('call.screenOf', { name }), micOff: false, wantVideo: true });
     for (const tile of [camera, screen]) if (tile) tile.setEnlarged(this.focused === tile);
