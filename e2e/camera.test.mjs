@@ -7,40 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Participant, expectGrowth, onFailure, waitFor } from './lib/browser.mjs';
+import { Participant, cameraFrames, cameraVideo, expectGrowth, onFailure, waitFor } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
-
-/**
- * cameraVideo runs in the page: the mids of the subscribe connection's video sections that belong
- * to a camera stream (a=msid:camera-<id>), and the framesDecoded and track of each.
- */
-async function cameraVideo() {
-  const pc = window.vigie?.sub;
-  if (!pc || !pc.remoteDescription) return [];
-  const sections = pc.remoteDescription.sdp.split(/\r?\nm=/).slice(1);
-  const mids = new Map();
-  for (const section of sections) {
-    const msid = /\r?\na=msid:camera-(\S+)/.exec(section);
-    const mid = /\r?\na=mid:(\S+)/.exec(section);
-    if (section.startsWith('video') && msid && mid) mids.set(mid[1], msid[1]);
-  }
-  const found = [];
-  (await pc.getStats()).forEach((r) => {
-    if (r.type === 'inbound-rtp' && r.kind === 'video' && mids.has(r.mid)) {
-      found.push({
-        camera: mids.get(r.mid), mid: r.mid, track: r.trackIdentifier, frames: r.framesDecoded ?? 0,
-        width: r.frameWidth ?? 0, height: r.frameHeight ?? 0,
-      });
-    }
-  });
-  return found;
-}
-
-/** The frames decoded from camera streams so far. */
-async function cameraFrames(page) {
-  const streams = await page.evaluate(cameraVideo);
-  return streams.reduce((sum, s) => sum + s.frames, 0);
-}
 
 /** One camera's inbound video ({frames, width, height, ...}), or null while there is none. */
 async function cameraStream(page, id) {

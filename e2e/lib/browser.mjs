@@ -29,8 +29,12 @@ export const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.
 
 /** Participant is one person in one browser of their own: its page and what the page logged. */
 export class Participant {
-  /** launch starts a browser for one person; viewport is the page's size in CSS pixels. */
-  static async launch(label, { viewport = { width: 1280, height: 720 } } = {}) {
+  /**
+   * launch starts a browser for one person; viewport is the page's size in CSS pixels, locale
+   * (such as "fr-FR") and timezoneId (such as "Europe/Paris") the language and clock of the
+   * browser, when given.
+   */
+  static async launch(label, { viewport = { width: 1280, height: 720 }, locale, timezoneId } = {}) {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: CHROMIUM_ARGS,
@@ -40,6 +44,8 @@ export class Participant {
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
       viewport,
+      ...(locale ? { locale } : {}),
+      ...(timezoneId ? { timezoneId } : {}),
     });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
@@ -226,6 +232,38 @@ export function videoStreams(page) {
 
 /** outboundVideo is the number of video frames the page has encoded and sent on its publish connection. */
 export const outboundVideo = (page) => rtpStat(page, 'pub', 'outbound-rtp', 'video', 'framesEncoded');
+
+/**
+ * cameraVideo runs in the page: the mids of the subscribe connection's video sections that belong
+ * to a camera stream (a=msid:camera-<id>), and the framesDecoded and track of each.
+ */
+export async function cameraVideo() {
+  const pc = window.vigie?.sub;
+  if (!pc || !pc.remoteDescription) return [];
+  const sections = pc.remoteDescription.sdp.split(/\r?\nm=/).slice(1);
+  const mids = new Map();
+  for (const section of sections) {
+    const msid = /\r?\na=msid:camera-(\S+)/.exec(section);
+    const mid = /\r?\na=mid:(\S+)/.exec(section);
+    if (section.startsWith('video') && msid && mid) mids.set(mid[1], msid[1]);
+  }
+  const found = [];
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video' && mids.has(r.mid)) {
+      found.push({
+        camera: mids.get(r.mid), mid: r.mid, track: r.trackIdentifier, frames: r.framesDecoded ?? 0,
+        width: r.frameWidth ?? 0, height: r.frameHeight ?? 0,
+      });
+    }
+  });
+  return found;
+}
+
+/** The frames decoded from camera streams so far. */
+export async function cameraFrames(page) {
+  const streams = await page.evaluate(cameraVideo);
+  return streams.reduce((sum, s) => sum + s.frames, 0);
+}
 
 /**
  * expectGrowth watches a counter for at least `window` ms and resolves once it has grown by at
