@@ -17,13 +17,21 @@ import (
 	"vigie/token"
 )
 
-const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure]`
+const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure]
+       vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api] [--target URL --mailpit-api URL --site ID[=ACCOUNT]...]`
 
 // benchCommand runs `vigie bench join`: N viewers join one after the other
 // and the time to their first camera packet and first complete keyframe is
 // reported.
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "join" {
+	if len(args) == 0 {
+		return errors.New(benchUsage)
+	}
+	switch args[0] {
+	case "alarm":
+		return benchAlarmCommand(ctx, args[1:], stdout, stderr)
+	case "join":
+	default:
 		return errors.New(benchUsage)
 	}
 	fs := flag.NewFlagSet("vigie bench join", flag.ContinueOnError)
