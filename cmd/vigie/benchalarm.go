@@ -47,7 +47,8 @@ and a DC-09 account of its own.
                          (default: one alarm per site). The admin key comes
                          from VIGIE_ADMIN_KEY, admin.api_keys of --config, or
                          --data DIR/admin.key; vigie's CA from DIR/tls/ca.pem,
-                         or --insecure.`
+                         or --insecure. Mailpit's clock must be the bench's
+                         (the same machine): its arrival stamps end each sample.`
 
 // benchAlarmCommand runs `vigie bench alarm`.
 func benchAlarmCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,15 +72,16 @@ func benchAlarmCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("bench alarm: unexpected argument %q\n%s", fs.Arg(0), benchAlarmUsage)
+		return fmt.Errorf("bench alarm: unexpected argument %q (vigie bench alarm --help)", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *contacts < 1 || *alarms < 1 {
 		return errors.New("bench alarm: --contacts and --alarms must be at least 1")
 	}
-	log := newLogger(stderr, "warn", "text")
-	cfg := bench.AlarmConfig{Via: *via, Contacts: *contacts, Timeout: *timeout, Log: log}
+	// One line per alarm as it is measured; the in-process vigie logs
+	// only warnings.
+	cfg := bench.AlarmConfig{Via: *via, Contacts: *contacts, Timeout: *timeout, Log: newLogger(stderr, "info", "text")}
 
 	if *target != "" {
 		if set["smtp"] {
@@ -100,7 +102,7 @@ func benchAlarmCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 	} else {
 		for _, name := range []string{"site", "dc09", "data", "config", "insecure"} {
 			if set[name] {
-				return fmt.Errorf("bench alarm: --%s goes with --target\n%s", name, benchAlarmUsage)
+				return fmt.Errorf("bench alarm: --%s goes with --target (vigie bench alarm --help)", name)
 			}
 		}
 		smtpAddr, api := *smtp, *mailpitAPI
