@@ -21,6 +21,7 @@ Usage:
   vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s]
   vigie alarm --site ID [--kind holdup] [--server URL] [--data DIR] [--json]
   vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s]
+  vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api]
   vigie version
 `
 
