@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"vigie/config"
 	"vigie/store"
 )
 
@@ -31,6 +32,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/incidents", a.raise)
 	mux.HandleFunc("GET /api/v1/incidents", a.list)
 	mux.HandleFunc("POST /api/v1/incidents/{id}/close", a.close)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/invitations", a.invite)
 	mux.HandleFunc("POST /api/v1/invitations/{id}/revoke", a.revoke)
 	return mux
 }
@@ -160,4 +162,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+// invite invites one more address: {"email", "name", "role", "language"}.
+func (a *API) invite(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Role     string `json:"role"`
+		Language string `json:"language"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "body must be {\"email\", \"name\", \"role\", \"language\"}")
+		return
+	}
+	err := a.Service.Invite(r.Context(), r.PathValue("id"), config.Contact{Email: req.Email, Name: req.Name, Role: req.Role, Language: req.Language})
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "no such incident")
+	case errors.Is(err, ErrClosed):
+		writeError(w, http.StatusConflict, "incident_closed", err.Error())
+	default:
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	}
 }

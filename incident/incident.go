@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 const (
 	listCommittee  = "committee"
 	listEscalation = "escalation"
+	listAdded      = "added" // invited by the operator during the incident
 )
 
 // Store is what incidents need of the database.
@@ -278,4 +280,32 @@ func (s *Service) WebhookAlarm(ctx context.Context, e alarm.Event) (alarm.Webhoo
 func (s *Service) HasSite(id string) bool {
 	_, ok := s.cfg.Directory.Site(id)
 	return ok
+}
+
+// Invite invites one more person to an open incident by e-mail address,
+// on the fly: the operator's "invite" button. The address stands for the
+// contact, so inviting it twice sends one link.
+func (s *Service) Invite(ctx context.Context, incidentID string, c config.Contact) error {
+	if _, err := mail.ParseAddress(c.Email); err != nil || c.Email == "" {
+		return fmt.Errorf("%q is not an e-mail address", c.Email)
+	}
+	if c.Role == "" {
+		c.Role = token.RoleResponder
+	}
+	if c.Role != token.RoleResponder && c.Role != token.RoleCommittee && c.Role != token.RoleObserver {
+		return fmt.Errorf("role %q is not responder, committee or observer", c.Role)
+	}
+	inc, err := s.cfg.Store.Incident(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	if inc.ClosedAt != nil {
+		return ErrClosed
+	}
+	site, _ := s.cfg.Directory.Site(inc.Site)
+	c.ID = "mail:" + strings.ToLower(c.Email)
+	if c.Name == "" {
+		c.Name = c.Email
+	}
+	return s.invite(ctx, inc, site, []config.Contact{c}, listAdded, inc.OpenedAt)
 }

@@ -351,3 +351,41 @@ func TestUnknownSiteAndRestoreOpenNothing(t *testing.T) {
 		t.Fatal("raised an alarm for an unknown site")
 	}
 }
+
+func TestOperatorInvitesAnAddress(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.svc.Alarm(ctx, panic1120("k1")); err != nil {
+		t.Fatal(err)
+	}
+	f.mail.wait(t, 3)
+	open, _ := f.store.OpenIncidents(ctx)
+	id := open[0].ID
+	extra := config.Contact{Email: "renfort@police.example", Name: "Renfort", Role: "observer", Language: "en"}
+	if err := f.svc.Invite(ctx, id, extra); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Invite(ctx, id, extra); err != nil {
+		t.Fatal(err)
+	}
+	mails := f.mail.wait(t, 4)
+	room, tok := tokenOf(t, mails[3].Text)
+	claims, err := f.signer.Verify(tok, room)
+	if err != nil || mails[3].To != "renfort@police.example" || claims.Role != "observer" {
+		t.Fatalf("mail to %s, claims %+v, %v", mails[3].To, claims, err)
+	}
+	if n := f.invitations(t); n != 4 {
+		t.Fatalf("the same address invited twice: %d invitations", n)
+	}
+	for _, bad := range []config.Contact{{Email: "not an address"}, {Email: "x@example.org", Role: "operator"}} {
+		if err := f.svc.Invite(ctx, id, bad); err == nil {
+			t.Fatalf("accepted %+v", bad)
+		}
+	}
+	if err := f.svc.Close(ctx, id, "operator"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Invite(ctx, id, config.Contact{Email: "late@example.org"}); err != ErrClosed {
+		t.Fatalf("invite into a closed incident: %v", err)
+	}
+}
