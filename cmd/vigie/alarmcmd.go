@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"strings"
-	"time"
 )
 
 // alarmCommand runs `vigie alarm --site ID`: the operator's button from a
@@ -30,28 +25,10 @@ func alarmCommand(args []string, stdout, stderr io.Writer) error {
 	if *site == "" {
 		return errors.New("alarm: usage: vigie alarm --site ID [--kind holdup] [--server URL] [--data DIR] [--json]")
 	}
-	cfg, err := loadConfig(serveFlags{config: *cfgPath, data: *data})
-	if err != nil {
-		return err
-	}
-	client, base, key, err := apiClient(cfg, *server)
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]string{"site": *site, "kind": *kind})
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/incidents", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	answer, err := postAPI(serveFlags{config: *cfgPath, data: *data}, *server, "/api/v1/incidents",
+		map[string]string{"site": *site, "kind": *kind})
 	if err != nil {
 		return fmt.Errorf("alarm: %w", err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("alarm: %s: %s", resp.Status, strings.TrimSpace(string(answer)))
 	}
 	if *asJSON {
 		_, err := stdout.Write(answer)

@@ -43,28 +43,10 @@ func roomCommand(args []string, stdout io.Writer) error {
 	if name == "" {
 		return errors.New("room create: give the room a name")
 	}
-	cfg, err := loadConfig(serveFlags{config: *cfgPath, data: *data})
-	if err != nil {
-		return err
-	}
-	client, base, key, err := apiClient(cfg, *server)
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"name": name, "ttl": *ttl, "cameras": []string(cams)})
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rooms", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	answer, err := postAPI(serveFlags{config: *cfgPath, data: *data}, *server, "/api/v1/rooms",
+		map[string]any{"name": name, "ttl": *ttl, "cameras": []string(cams)})
 	if err != nil {
 		return fmt.Errorf("room create: %w", err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("room create: %s: %s", resp.Status, strings.TrimSpace(string(answer)))
 	}
 	if *asJSON {
 		_, err := stdout.Write(answer)
@@ -123,3 +105,33 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// postAPI sends one JSON request to the running server's admin API and
+// returns its answer; a status other than 200 or 201 is an error that
+// quotes the server.
+func postAPI(f serveFlags, server, path string, body any) ([]byte, error) {
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	client, base, key, err := apiClient(cfg, server)
+	if err != nil {
+		return nil, err
+	}
+	payload, _ := json.Marshal(body)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(payload))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(answer)))
+	}
+	return answer, nil
+}
