@@ -149,9 +149,6 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("POST /console/api/incidents", c.csrf(c.authed(c.raise)))
 	c.mux.HandleFunc("POST /console/api/incidents/{id}/close", c.csrf(c.authed(c.forward("close incident"))))
 	c.mux.HandleFunc("POST /console/api/invitations/{id}/revoke", c.csrf(c.authed(c.forward("revoke invitation"))))
-	c.mux.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/console", http.StatusSeeOther)
-	})
 	c.mux.HandleFunc("/console/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such console endpoint")
 	})

@@ -87,9 +87,12 @@ func (inc *incidents) routes(mux *http.ServeMux, admin *rooms.API, st incidentSt
 	mux.Handle("/api/v1/incidents", admin.Authorized(api.ServeHTTP))
 	mux.Handle("/api/v1/incidents/", admin.Authorized(api.ServeHTTP))
 	mux.Handle("/api/v1/invitations/", admin.Authorized(api.ServeHTTP))
-	// The operator console's login and API; its page is web's /console.
+	// The operator console's login and API; its page is web's /console
+	// (a "/console/" pattern would redirect the page there).
 	if inc.console != nil {
-		mux.Handle("/console/", inc.console)
+		for _, path := range []string{"/console/login", "/console/logout", "/console/api/"} {
+			mux.Handle(path, inc.console)
+		}
 	}
 }
 
