@@ -49,6 +49,7 @@ func SecurityHeaders(next http.Handler) http.Handler {
 //
 //	GET /            the landing page (static/index.html)
 //	GET /room/{id}   the room page (static/room.html); the page reads the id and token itself
+//	GET /console     the operator console (static/console.html); its login and API are package console's
 //	GET /static/...  the files under static/
 //
 // Anything else is 404; directories are never listed.
@@ -57,6 +58,7 @@ func Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", files.page("index.html"))
 	mux.Handle("GET /room/{id}", files.page("room.html"))
+	mux.Handle("GET /console", files.page("console.html"))
 	mux.Handle("GET /static/{file...}", files)
 	return SecurityHeaders(mux)
 }
