@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,6 +107,7 @@ func TestActionsAreRecordedUnderTheOperatorsName(t *testing.T) {
 			t.Fatalf("list: %d %s", w.Code, w.Body)
 		}
 		invs = list.Incidents[0].Invitations
+		slices.SortFunc(invs, func(a, b invitation) int { return strings.Compare(a.Name, b.Name) }) // Capitaine Dupont, Lee
 		if len(invs) == 2 && invs[0].State == "sent" && invs[1].State == "failed" && invs[1].Mail != nil {
 			break
 		}

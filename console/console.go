@@ -10,6 +10,7 @@
 //	GET  /console/api/incidents                 open incidents and their invitations
 //	POST /console/api/incidents                 {"site","kind"} raise an alarm
 //	POST /console/api/incidents/{id}/close      close an incident
+//	POST /console/api/incidents/{id}/invitations {"email","name","role","language"} invite one more address
 //	POST /console/api/invitations/{id}/revoke   withdraw one invitation
 //
 // The page itself (/console) is one of web's static files.
@@ -148,6 +149,7 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("GET /console/api/incidents", c.authed(c.forward("list incidents")))
 	c.mux.HandleFunc("POST /console/api/incidents", c.csrf(c.authed(c.raise)))
 	c.mux.HandleFunc("POST /console/api/incidents/{id}/close", c.csrf(c.authed(c.forward("close incident"))))
+	c.mux.HandleFunc("POST /console/api/incidents/{id}/invitations", c.csrf(c.authed(c.forward("invite one more"))))
 	c.mux.HandleFunc("POST /console/api/invitations/{id}/revoke", c.csrf(c.authed(c.forward("revoke invitation"))))
 	c.mux.HandleFunc("/console/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such console endpoint")

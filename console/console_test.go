@@ -328,6 +328,7 @@ func TestStateChangesNeedTheConsoleHeader(t *testing.T) {
 		{method: "POST", path: "/console/api/incidents", cookie: id, body: map[string]string{"site": "joliette"}},
 		{method: "POST", path: "/console/api/incidents/i_1/close", cookie: id},
 		{method: "POST", path: "/console/api/invitations/v_1/revoke", cookie: id},
+		{method: "POST", path: "/console/api/incidents/i_1/invitations", cookie: id, body: map[string]string{"email": "a@b.example"}},
 	} {
 		req.noCSRF = true
 		if w := h.do(req); w.Code != http.StatusForbidden || errorCode(t, w) != "forbidden" {
@@ -467,13 +468,14 @@ func TestForwardsToTheIncidentAPI(t *testing.T) {
 		{method: "POST", path: "/console/api/incidents", body: map[string]string{"site": "joliette", "kind": "duress"}},
 		{method: "POST", path: "/console/api/incidents/i_abc/close"},
 		{method: "POST", path: "/console/api/invitations/v_abc/revoke"},
+		{method: "POST", path: "/console/api/incidents/i_abc/invitations", body: map[string]string{"email": "a@b.example"}},
 	} {
 		req.cookie = id
 		if w := h.do(req); w.Code != http.StatusNoContent {
 			t.Errorf("%s %s: %d %s", req.method, req.path, w.Code, w.Body)
 		}
 	}
-	want := []string{"GET /api/v1/incidents", "POST /api/v1/incidents", "POST /api/v1/incidents/i_abc/close", "POST /api/v1/invitations/v_abc/revoke"}
+	want := []string{"GET /api/v1/incidents", "POST /api/v1/incidents", "POST /api/v1/incidents/i_abc/close", "POST /api/v1/invitations/v_abc/revoke", "POST /api/v1/incidents/i_abc/invitations"}
 	if fmt.Sprint(h.api.paths) != fmt.Sprint(want) {
 		t.Errorf("incident API called with %v, want %v", h.api.paths, want)
 	}
