@@ -18,9 +18,15 @@
 // Every POST must carry the header "X-Vigie-Console: 1": a page of another
 // site can send a form but not a custom header without a CORS preflight,
 // which vigie never grants. With the SameSite=Strict cookie this stops
-// cross-site request forgery. Errors are {"error":{"code","message"}}:
-// unauthorized (no live session), login_failed, too_many_attempts,
-// forbidden (the header is missing), bad_request, and the incident API's.
+// cross-site request forgery.
+//
+// A session ends 12 hours after login, or after an hour without activity:
+// the page's automatic refreshes say so with "X-Vigie-Background: 1" and do
+// not count.
+//
+// Errors are {"error":{"code","message"}}: unauthorized (no live session),
+// login_failed, too_many_attempts, forbidden (the header is missing),
+// bad_request, and the incident API's.
 package console
 
 import (
@@ -48,6 +54,11 @@ const CookieName = "__Host-vigie_session"
 
 // CSRFHeader must be "1" on every POST.
 const CSRFHeader = "X-Vigie-Console"
+
+// BackgroundHeader is "1" on the page's automatic refreshes, which do not
+// count as activity: a dashboard left open with nobody at it still idles
+// out after IdleTimeout.
+const BackgroundHeader = "X-Vigie-Background"
 
 // Defaults of Config's limits.
 const (
@@ -184,7 +195,7 @@ func (c *Console) authed(next http.HandlerFunc) http.HandlerFunc {
 		ck, err := r.Cookie(CookieName)
 		var sess *session
 		if err == nil {
-			sess = c.sessions.lookup(ck.Value, c.cfg.Now())
+			sess = c.sessions.lookup(ck.Value, c.cfg.Now(), r.Header.Get(BackgroundHeader) != "1")
 		}
 		if sess == nil {
 			writeError(w, http.StatusUnauthorized, "unauthorized", "not logged in, or the session has expired")

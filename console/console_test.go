@@ -110,6 +110,7 @@ type request struct {
 	body         any
 	cookie       string
 	noCSRF       bool
+	background   bool // the page's automatic refresh
 	remote       string
 }
 
@@ -137,6 +138,9 @@ func (h *harness) do(req request) *httptest.ResponseRecorder {
 	}
 	if req.remote != "" {
 		r.RemoteAddr = req.remote
+	}
+	if req.background {
+		r.Header.Set(BackgroundHeader, "1")
 	}
 	w := httptest.NewRecorder()
 	h.console.ServeHTTP(w, r)
@@ -299,6 +303,27 @@ func TestSessionExpires(t *testing.T) {
 	if alive(id) {
 		t.Fatal("session alive after an idle hour")
 	}
+	// The page's automatic refreshes do not count as activity.
+	id = h.login("alice", password)
+	for range 5 {
+		h.clock.Add(10 * time.Minute)
+		if w := h.do(request{method: "GET", path: "/console/api/incidents", cookie: id, background: true}); w.Code != http.StatusNoContent {
+			t.Fatalf("background refresh at %v: %d", h.clock.Now(), w.Code)
+		}
+	}
+	h.clock.Add(9 * time.Minute)
+	if !alive(id) { // 59 minutes after the login, an active request
+		t.Fatal("session gone before its idle hour")
+	}
+	h.clock.Add(30 * time.Minute)
+	if w := h.do(request{method: "GET", path: "/console/api/incidents", cookie: id, background: true}); w.Code != http.StatusNoContent {
+		t.Fatalf("background refresh 30 minutes after activity: %d", w.Code)
+	}
+	h.clock.Add(30 * time.Minute)
+	if w := h.do(request{method: "GET", path: "/console/api/incidents", cookie: id, background: true}); w.Code != http.StatusUnauthorized {
+		t.Fatalf("background refreshes kept an idle session alive: %d", w.Code)
+	}
+
 	// Absolute: twelve hours after login, however busy.
 	id = h.login("alice", password)
 	for range 23 {

@@ -83,7 +83,7 @@ func readCredentials(w http.ResponseWriter, r *http.Request) (username, password
 // logout ends the session, if any, and clears the cookie.
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie(CookieName); err == nil {
-		if sess := c.sessions.lookup(ck.Value, c.cfg.Now()); sess != nil {
+		if sess := c.sessions.lookup(ck.Value, c.cfg.Now(), false); sess != nil {
 			c.cfg.Log.Info("console: logout", "operator", sess.operator.username)
 		}
 		c.sessions.end(ck.Value)

@@ -45,8 +45,9 @@ func (s *sessions) create(op *operator, now time.Time) string {
 	return id
 }
 
-// lookup returns the live session of id and records the request, or nil.
-func (s *sessions) lookup(id string, now time.Time) *session {
+// lookup returns the live session of id, or nil. An active request (not
+// the page's automatic refresh) keeps the session from idling out.
+func (s *sessions) lookup(id string, now time.Time, active bool) *session {
 	if len(id) != 43 { // 32 bytes in unpadded base64url
 		return nil
 	}
@@ -61,7 +62,9 @@ func (s *sessions) lookup(id string, now time.Time) *session {
 		delete(s.byID, key)
 		return nil
 	}
-	sess.lastSeen = now
+	if active {
+		sess.lastSeen = now
+	}
 	return sess
 }
 

@@ -12,10 +12,14 @@ export class ApiError extends Error {
   }
 }
 
-/** call sends one request and resolves to the decoded answer, or null for 204 No Content. */
-export async function call(method, path, body) {
+/**
+ * call sends one request and resolves to the decoded answer, or null for 204 No Content.
+ * background marks the page's automatic refreshes, which the server does not count as activity.
+ */
+export async function call(method, path, body, { background = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-Vigie-Console'] = '1';
+  if (background) headers['X-Vigie-Background'] = '1';
   let payload;
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -46,7 +50,7 @@ export const session = () => call('GET', '/console/api/session');
 export const login = (username, password) => call('POST', '/console/login', { username, password });
 export const logout = () => call('POST', '/console/logout');
 export const sites = () => call('GET', '/console/api/sites');
-export const incidents = () => call('GET', '/console/api/incidents');
+export const incidents = (background = false) => call('GET', '/console/api/incidents', undefined, { background });
 export const raise = (site, kind) => call('POST', '/console/api/incidents', { site, kind });
 export const closeIncident = (id) => call('POST', `/console/api/incidents/${encodeURIComponent(id)}/close`);
 export const revoke = (id) => call('POST', `/console/api/invitations/${encodeURIComponent(id)}/revoke`);

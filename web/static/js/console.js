@@ -19,6 +19,7 @@ const state = {
   inFlight: null,
   again: false,
   highlight: '', // an incident to bring into view once it shows
+  active: false, // someone used the page since the last refresh
 };
 
 function show(screen) {
@@ -148,7 +149,11 @@ function refresh() {
   clearTimeout(state.timer);
   state.inFlight = (async () => {
     try {
-      const data = await api.incidents();
+      // A refresh counts as activity only when someone used the page since the last one: a
+      // dashboard nobody touches still idles out on the server.
+      const background = !state.active;
+      state.active = false;
+      const data = await api.incidents(background);
       if (!state.running) return;
       renderIncidents(data.incidents || []);
       setStatus('ok', t('console.live', { time: formatClock(new Date()) }));
@@ -370,6 +375,11 @@ function wire() {
     byId(id).addEventListener('cancel', (e) => {
       if (byId(id).dataset.busy === 'yes') e.preventDefault();
     });
+  }
+  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+    document.addEventListener(type, () => {
+      state.active = true;
+    }, { passive: true, capture: true });
   }
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.running) refresh();
