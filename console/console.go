@@ -30,11 +30,13 @@
 package console
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -289,7 +291,7 @@ func (c *Console) forwardBody(w http.ResponseWriter, r *http.Request, action str
 	in.URL.RawPath = ""
 	in.RequestURI = in.URL.RequestURI()
 	if body != nil {
-		in.Body = readCloser{strings.NewReader(string(body))}
+		in.Body = io.NopCloser(bytes.NewReader(body))
 		in.ContentLength = int64(len(body))
 		in.Header.Set("Content-Type", "application/json")
 	}
@@ -390,10 +392,6 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 func (r *recorder) status() int { return cmp.Or(r.code, http.StatusOK) }
-
-type readCloser struct{ *strings.Reader }
-
-func (readCloser) Close() error { return nil }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
