@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"vigie/internal/gobin"
 )
 
 // Mailpit is a Mailpit server started for a measurement: plain SMTP on a
@@ -27,30 +27,7 @@ type Mailpit struct {
 
 // FindMailpit looks for the mailpit binary on PATH, then where go install
 // puts it.
-func FindMailpit() (string, error) {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, nil
-	}
-	var dirs []string
-	var env struct{ GOBIN, GOPATH string }
-	if out, err := exec.Command("go", "env", "-json", "GOBIN", "GOPATH").Output(); err == nil && json.Unmarshal(out, &env) == nil {
-		if env.GOBIN != "" {
-			dirs = append(dirs, env.GOBIN)
-		}
-		for _, p := range filepath.SplitList(env.GOPATH) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	} else if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "mailpit")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("mailpit not found on PATH nor in %s: install it with scripts/test-deps.sh", strings.Join(dirs, ", "))
-}
+func FindMailpit() (string, error) { return gobin.Find("mailpit") }
 
 // StartMailpit runs Mailpit until Close, ready when it returns.
 func StartMailpit(ctx context.Context) (*Mailpit, error) {

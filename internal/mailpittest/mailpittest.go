@@ -23,6 +23,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"vigie/internal/gobin"
 )
 
 // waitLimit bounds Mailpit's start.
@@ -36,33 +37,15 @@ type Server struct {
 	Roots    *x509.CertPool // trusts its self-signed certificate
 }
 
-// findMailpit looks for the mailpit binary on PATH, then where go install
-// puts it. Its absence fails the test: scripts/test-deps.sh installs it.
+// findMailpit finds the binary; its absence fails the test: the test set-up
+// (scripts/test-deps.sh) installs it.
 func findMailpit(t testing.TB) string {
 	t.Helper()
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p
+	p, err := gobin.Find("mailpit")
+	if err != nil {
+		t.Fatal(err)
 	}
-	var dirs []string
-	var env struct{ GOBIN, GOPATH string }
-	if out, err := exec.Command("go", "env", "-json", "GOBIN", "GOPATH").Output(); err == nil && json.Unmarshal(out, &env) == nil {
-		if env.GOBIN != "" {
-			dirs = append(dirs, env.GOBIN)
-		}
-		for _, p := range filepath.SplitList(env.GOPATH) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	} else if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "mailpit")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	t.Fatalf("mailpit not found on PATH nor in %v: run scripts/test-deps.sh (it installs github.com/axllent/mailpit@v1.33.1)", dirs)
-	return ""
+	return p
 }
 
 // Start runs Mailpit on free loopback ports with a self-signed certificate,
