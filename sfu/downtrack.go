@@ -3,7 +3,6 @@ package sfu
 import (
 	"fmt"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -46,11 +45,8 @@ func (d *DownTrack) readRTCP() {
 		if err != nil {
 			return
 		}
-		for _, pkt := range pkts {
-			switch pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.up.requestKeyframe()
-			}
+		if wantsKeyframe(pkts) {
+			d.up.requestKeyframe()
 		}
 	}
 }

@@ -137,13 +137,29 @@ func (f *Feed) activate(v *feedViewer) {
 		return
 	}
 	v.state = viewerWaiting
-	n := f.cache.len()
-	if !f.video || n == 0 {
-		return // audio, or no usable cache: start at the next write / keyframe
+	if f.video && f.cache.len() > 0 {
+		f.sendCache(v)
 	}
+}
+
+// replay sends a live video viewer the cached frames again, from its next
+// timestamp on: its answer to a keyframe request, which a camera cannot
+// honour. Without a cache the viewer waits for the camera's next keyframe.
+func (f *Feed) replay(v *feedViewer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.video || v.state != viewerLive || f.cache.len() == 0 {
+		return
+	}
+	f.sendCache(v)
+}
+
+// sendCache sends the cached frames to v at once, one timestamp tick
+// apart, and leaves it live from the last one on. Called with f.mu held.
+func (f *Feed) sendCache(v *feedViewer) {
 	f.targets = append(f.targets[:0], v)
 	base := int64(v.nextTS)
-	for i := range n {
+	for i := range f.cache.len() {
 		au := f.cache.frame(i, f.scratch)
 		f.scratch = au
 		f.pts = f.cache.frames[i].pts

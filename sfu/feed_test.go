@@ -223,3 +223,32 @@ func BenchmarkFeedWriteVideo(b *testing.B) {
 		})
 	}
 }
+
+// TestFeedReplaysCacheOnKeyframeRequest checks a camera viewer's answer to
+// a PLI: the cached frames again, at once, not the camera's next keyframe
+// seconds later.
+func TestFeedReplaysCacheOnKeyframeRequest(t *testing.T) {
+	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakeCamera{feed: feed, gop: 100}
+	for range 10 {
+		cam.next()
+	}
+	w := liveViewers(t, feed, 1)[0]
+	feed.mu.Lock()
+	v := feed.viewers[0]
+	feed.mu.Unlock()
+	cam.next()
+	live := w.packets
+	feed.replay(v)
+	// The viewer has had every frame since the keyframe once: the cache.
+	if replayed := w.packets - live; replayed != live {
+		t.Fatalf("replay sent %d packets, the cache holds %d", replayed, live)
+	}
+	cam.next()
+	if w.packets == 2*live {
+		t.Fatal("no live packet after the replay")
+	}
+}

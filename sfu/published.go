@@ -2,6 +2,9 @@ package sfu
 
 import (
 	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -115,11 +118,33 @@ func (s *feedSubscription) run() {
 	s.mu.Lock()
 	s.feed.activate(s.viewer)
 	s.mu.Unlock()
+	var lastReplay time.Time
 	for {
-		if _, _, err := s.sender.ReadRTCP(); err != nil {
+		pkts, _, err := s.sender.ReadRTCP()
+		if err != nil {
 			return
 		}
+		if wantsKeyframe(pkts) && time.Since(lastReplay) >= replayInterval {
+			lastReplay = time.Now()
+			s.mu.Lock()
+			s.feed.replay(s.viewer)
+			s.mu.Unlock()
+		}
 	}
+}
+
+// replayInterval throttles cache replays to one viewer: a decoder that
+// lost its reference asks again and again until it gets a keyframe.
+const replayInterval = time.Second
+
+func wantsKeyframe(pkts []rtcp.Packet) bool {
+	for _, p := range pkts {
+		switch p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			return true
+		}
+	}
+	return false
 }
 
 func (s *feedSubscription) cancel() {
