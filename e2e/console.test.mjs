@@ -1,7 +1,8 @@
 // The operator console, end to end: vigie started from a configuration with one operator, one
 // site and one contact, and no mail server, so that the console mail transport marks each
 // invitation sent. Chromium logs in, raises a hold-up for the site, watches the invitation turn
-// "sent", and closes the incident; the admin API and the server's log agree at each step.
+// "sent", invites one more person from the incident's card, and closes the incident; the admin
+// API and the server's log agree at each step.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ const HASH = '$2a$10$FQsrAJ8phoIs//we4KeQzOpTr5roex.AUTwAIgKZ/hWzROR99.vWm';
 const OPERATOR = 'Opératrice Test';
 const SITE = 'Bureau de poste de Joliette';
 const CONTACT = 'Capitaine Dupont';
+const REINFORCEMENT = 'renfort@police.example';
 
 const CONFIG = `operators:
   - username: ${USERNAME}
@@ -51,6 +53,11 @@ async function login(page, username, password, expected) {
   }
 }
 
+/** How many invitations the console has forwarded, by the server's log. */
+function invitesLogged(server) {
+  return server.log().split('\n').filter((line) => line.includes('"msg":"console: invite one more"')).length;
+}
+
 /** Open incidents as the admin API lists them. */
 async function openIncidents(server) {
   const res = await server.request('GET', '/api/v1/incidents', {
@@ -79,7 +86,7 @@ describe('the operator console', () => {
     }
   });
 
-  it('logs in, raises an alarm, sees the invitation sent and closes the incident', { timeout: 90_000 }, async (t) => {
+  it('logs in, raises an alarm, sees the invitation sent, invites one more and closes the incident', { timeout: 120_000 }, async (t) => {
     await onFailure('console', ctx, async () => {
       const op = await Participant.launch('operator', { locale: 'fr-FR' });
       ctx.participants.push(op);
@@ -135,6 +142,73 @@ describe('the operator console', () => {
       assert.match(ctx.server.log(), /"msg":"console: raise alarm".*"operator":"operatrice"/);
       assert.match(ctx.server.log(), /"msg":"incident opened".*"source":"operator:operatrice"/);
 
+      // Invite one more person: a form folded at the bottom of the card, role and language preset.
+      const invite = card.locator('details.invite');
+      assert.equal(plain(await invite.locator('summary').textContent()), 'Inviter une personne');
+      const form = invite.locator('form.invite-form');
+      assert.equal(await form.isVisible(), false, 'the form is folded until asked for');
+      await invite.locator('summary').click();
+      await form.waitFor({ state: 'visible' });
+      const email = form.locator('input[name="email"]');
+      assert.equal(await page.evaluate(() => document.activeElement.name), 'email', 'opening the form puts the cursor in it');
+      assert.equal(await form.locator('select[name="role"]').inputValue(), 'responder');
+      assert.equal(await form.locator('select[name="language"]').inputValue(), 'fr', 'the e-mail is in the page language');
+      await page.evaluate(() => {
+        window.inviteFormSeen = document.querySelector('form.invite-form');
+      });
+
+      // A bad address: the server refuses it, the form says so in words, nobody is invited.
+      await email.fill('renfort.police.example');
+      await form.locator('button[type="submit"]').click();
+      const error = form.locator('.invite-error');
+      await error.waitFor({ state: 'visible' });
+      assert.equal(plain(await error.textContent()), "« renfort.police.example » n'est pas une adresse e-mail valable.");
+      assert.equal(await email.getAttribute('aria-invalid'), 'true');
+      assert.match(ctx.server.log(), /"msg":"console: invite one more".*"operator":"operatrice".*"status":400/);
+      assert.equal((await openIncidents(ctx.server))[0].invitations.length, 1);
+
+      // The right address, as an observer: typing clears the error, the form says it is done.
+      await email.fill(REINFORCEMENT);
+      await error.waitFor({ state: 'hidden' });
+      await form.locator('input[name="name"]').fill('Lieutenant Renfort');
+      await form.locator('select[name="role"]').selectOption('observer');
+      await form.locator('button[type="submit"]').click();
+      const done = form.locator('.invite-done');
+      await done.waitFor({ state: 'visible' });
+      assert.match(plain(await done.textContent()), /^Invitation créée pour Lieutenant Renfort : /);
+      assert.equal(await email.inputValue(), '', 'the form is ready for someone else');
+      assert.equal(await email.getAttribute('aria-invalid'), null);
+
+      // Something typed while the list refreshes stays, focus included, and the new invitation turns "sent".
+      await email.pressSequentially(REINFORCEMENT);
+      const added = card.locator('tr.invitation', { has: page.locator('.inv-email', { hasText: REINFORCEMENT }) });
+      await waitFor(async () => (await added.getAttribute('data-state')) === 'sent', {
+        timeout: 15_000,
+        what: 'the new invitation "sent"',
+      });
+      assert.equal(await card.locator('tr.invitation').count(), 2);
+      assert.equal(await added.locator('.inv-name').textContent(), 'Lieutenant Renfort');
+      assert.equal(plain(await added.locator('.inv-role').textContent()), 'Observateur');
+      assert.equal(plain(await added.locator('.state-words').textContent()), 'Envoyée');
+      assert.equal(await email.inputValue(), REINFORCEMENT);
+      assert.ok(await page.evaluate(() => document.querySelector('form.invite-form') === window.inviteFormSeen &&
+        document.activeElement.name === 'email'), 'the form and its focus survive the refreshes');
+
+      // The same address again: said at once, and not sent.
+      const before = invitesLogged(ctx.server);
+      await form.locator('button[type="submit"]').click();
+      await error.waitFor({ state: 'visible' });
+      assert.equal(plain(await error.textContent()), `${REINFORCEMENT} figure déjà dans la liste de cet incident (Envoyée).`);
+      assert.equal(invitesLogged(ctx.server), before);
+
+      const [withMore] = await openIncidents(ctx.server);
+      const more = withMore.invitations.find((v) => v.email === REINFORCEMENT);
+      assert.ok(more, JSON.stringify(withMore.invitations));
+      assert.equal(more.role, 'observer');
+      assert.equal(more.state, 'sent');
+      assert.equal(more.name, 'Lieutenant Renfort');
+      assert.match(ctx.server.log(), /"msg":"console: invite one more".*"operator":"operatrice".*"status":204/);
+
       // Close, after a confirmation.
       await card.locator('[data-action="close"]').click();
       await page.locator('#confirm-dialog[open]').waitFor();
@@ -179,6 +253,17 @@ describe('the operator console', () => {
       assert.ok(box.height >= 40, `the alarm button is ${box.height} px high: too small to tap`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.equal(overflow, 0, 'the page scrolls sideways');
+      // The invitation form, opened, fits too, in English and with buttons big enough to tap.
+      const invite = page.locator('article.incident[data-kind="panic"] details.invite');
+      assert.equal(plain(await invite.locator('summary').textContent()), 'Invite someone');
+      await invite.locator('summary').click();
+      const submit = invite.locator('button[type="submit"]');
+      await submit.waitFor({ state: 'visible' });
+      assert.equal(plain(await submit.textContent()), 'Invite');
+      assert.equal(await invite.locator('select[name="language"]').inputValue(), 'en');
+      assert.ok((await submit.boundingBox()).height >= 40, 'the invite button is too small to tap');
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0,
+        'the open invitation form makes the page scroll sideways');
       const closed = await ctx.server.request('POST', `/api/v1/incidents/${JSON.parse(raised.text).id}/close`, {
         headers: { authorization: `Bearer ${await ctx.server.adminKey()}` },
       });

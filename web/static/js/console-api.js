@@ -53,4 +53,6 @@ export const sites = () => call('GET', '/console/api/sites');
 export const incidents = (background = false) => call('GET', '/console/api/incidents', undefined, { background });
 export const raise = (site, kind) => call('POST', '/console/api/incidents', { site, kind });
 export const closeIncident = (id) => call('POST', `/console/api/incidents/${encodeURIComponent(id)}/close`);
+export const invite = (id, { email, name, role, language }) =>
+  call('POST', `/console/api/incidents/${encodeURIComponent(id)}/invitations`, { email, name, role, language });
 export const revoke = (id) => call('POST', `/console/api/invitations/${encodeURIComponent(id)}/revoke`);

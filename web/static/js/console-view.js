@@ -2,7 +2,7 @@
 // textContent: names, addresses and mail-server replies must never be parsed as HTML. Buttons
 // carry data-action and the id they act on; console.js listens once on their containers.
 
-import { formatElapsed, formatTime, has, t } from './console-i18n.js';
+import { formatElapsed, formatTime, has, lang, t } from './console-i18n.js';
 
 /** A new element with an optional class name and text. */
 export function el(tag, className = '', text = '') {
@@ -135,12 +135,21 @@ function safeLink(url) {
   return typeof url === 'string' && (url.startsWith('https://') || url.startsWith('/'));
 }
 
-/** One open incident: what, where, since when, its actions and its invitations. */
-export function incidentCard(inc, site) {
+/**
+ * One open incident: what, where, since when, its actions and its invitations. Given the card
+ * already on screen, it refills it in place and leaves its invitation form (.invite) as it is,
+ * with what is being typed in it and the focus.
+ */
+export function incidentCard(inc, site, card = el('article')) {
   const siteName = (site && site.name) || inc.site;
-  const card = el('article', 'incident');
+  card.classList.add('incident');
   card.dataset.incident = inc.id;
   card.dataset.kind = inc.kind;
+  const keep = card.querySelector(':scope > .invite');
+  for (const child of [...card.children]) if (child !== keep) child.remove();
+  const add = (...parts) => {
+    for (const part of parts) card.insertBefore(part, keep);
+  };
 
   const head = el('header', 'incident-head');
   const title = el('div', 'incident-title');
@@ -177,13 +186,13 @@ export function incidentCard(inc, site) {
   since.dataset.since = inc.opened_at;
   meta.append(time, since);
 
-  card.append(head, meta);
+  add(head, meta);
   const invs = inc.invitations || [];
   if (invs.length === 0) {
-    card.append(el('p', 'empty', t('incidents.noInvitation')));
+    add(el('p', 'empty', t('incidents.noInvitation')));
     return card;
   }
-  card.append(el('p', 'incident-summary', summary(invs)));
+  add(el('p', 'incident-summary', summary(invs)));
   const wrap = el('div', 'table-wrap');
   const table = el('table', 'invitations');
   const headRow = el('tr');
@@ -202,8 +211,75 @@ export function incidentCard(inc, site) {
   for (const inv of invs) tbody.append(invitationRow(inv));
   table.append(thead, tbody);
   wrap.append(table);
-  card.append(wrap);
+  add(wrap);
   return card;
+}
+
+function option(value, text, chosen) {
+  const node = el('option', '', text);
+  node.value = value;
+  node.defaultSelected = chosen;
+  return node;
+}
+
+function field(className, label, control) {
+  const wrap = el('label', `invite-field ${className}`);
+  wrap.append(el('span', 'invite-label', label), control);
+  return wrap;
+}
+
+/**
+ * The form that invites one more person to an incident, folded under its summary line. It is
+ * built once per incident and kept across refreshes; console.js sends it.
+ */
+export function inviteForm(inc, site) {
+  const siteName = (site && site.name) || inc.site;
+  const box = el('details', 'invite');
+  const toggle = el('summary', 'invite-toggle', t('invite.open'));
+  toggle.dataset.key = `invite-${inc.id}`;
+
+  const form = el('form', 'invite-form');
+  form.noValidate = true;
+  form.dataset.incident = inc.id;
+  form.setAttribute('aria-label', t('invite.formLabel', { site: siteName }));
+
+  const email = el('input');
+  email.type = 'email';
+  email.name = 'email';
+  email.autocomplete = 'off';
+  email.setAttribute('autocapitalize', 'none');
+  email.spellcheck = false;
+  email.maxLength = 254;
+  email.required = true;
+  const name = el('input');
+  name.name = 'name';
+  name.autocomplete = 'off';
+  name.maxLength = 120;
+  const role = el('select');
+  role.name = 'role';
+  for (const r of ['responder', 'committee', 'observer']) role.append(option(r, roleWords(r), r === 'responder'));
+  const language = el('select');
+  language.name = 'language';
+  for (const l of ['fr', 'en']) language.append(option(l, t(`lang.${l}`), l === lang));
+
+  const submit = el('button', 'btn btn-primary invite-submit', t('invite.submit'));
+  submit.type = 'submit';
+  const error = el('p', 'form-error invite-error');
+  error.setAttribute('role', 'alert');
+  error.hidden = true;
+  const done = el('p', 'form-done invite-done');
+  done.setAttribute('role', 'status');
+  done.hidden = true;
+
+  form.append(
+    field('invite-email', t('invite.email'), email),
+    field('invite-name', t('invite.name'), name),
+    field('invite-role', t('invite.role'), role),
+    field('invite-language', t('invite.language'), language),
+    submit, error, done,
+  );
+  box.append(toggle, form);
+  return box;
 }
 
 /** Brings every "12 min ago" up to date. */

@@ -1,10 +1,11 @@
 // The operator console: a login page, then the sites with their alarm button and the open
 // incidents with their invitations, refreshed every two seconds. Every change (raise, close,
-// revoke) asks for confirmation first. The server does the checking: this page only shows.
+// revoke) asks for confirmation first, except inviting one more person, which is a form of its
+// own. The server does the checking: this page only shows.
 
 import * as api from './console-api.js';
 import { formatClock, t, translatePage } from './console-i18n.js';
-import { byId, fold, incidentCard, refreshElapsed, siteItem } from './console-view.js';
+import { byId, fold, incidentCard, inviteForm, refreshElapsed, siteItem, stateOf } from './console-view.js';
 
 const REFRESH_MS = 2000;
 const NOTICE_MS = 8000;
@@ -13,7 +14,7 @@ const state = {
   me: null,
   sites: new Map(), // id → site
   incidents: [], // the last list
-  cards: new Map(), // incident id → { card, sig }
+  cards: new Map(), // incident id → { card, sig }: cards stay, with their invitation form
   running: false, // refreshing incidents
   timer: 0,
   inFlight: null,
@@ -184,7 +185,11 @@ function setStatus(tone, text) {
   status.textContent = text;
 }
 
-/** renderIncidents rebuilds only the incidents that changed, keeping focus where it was. */
+/**
+ * renderIncidents refills only the incidents that changed, in place: the invitation form being
+ * typed in keeps its text and its focus (on a phone, losing focus would close the keyboard), and
+ * a button rebuilt under the focus gets it back.
+ */
 function renderIncidents(list) {
   list = [...list].sort((a, b) => (a.opened_at < b.opened_at ? 1 : -1));
   state.incidents = list;
@@ -193,14 +198,26 @@ function renderIncidents(list) {
   const next = new Map();
   const cards = list.map((inc) => {
     const sig = JSON.stringify(inc);
-    const old = state.cards.get(inc.id);
-    const card = old && old.sig === sig ? old.card : incidentCard(inc, state.sites.get(inc.site));
-    next.set(inc.id, { card, sig });
-    return card;
+    const site = state.sites.get(inc.site);
+    let entry = state.cards.get(inc.id);
+    if (!entry) {
+      const card = incidentCard(inc, site);
+      card.append(inviteForm(inc, site));
+      entry = { card, sig };
+    } else if (entry.sig !== sig) {
+      incidentCard(inc, site, entry.card);
+      entry.sig = sig;
+    }
+    next.set(inc.id, entry);
+    return entry.card;
   });
   state.cards = next;
-  box.replaceChildren(...cards);
-  if (focusKey) {
+  // Only the cards out of place move: a moved element loses the focus.
+  cards.forEach((card, i) => {
+    if (box.children[i] !== card) box.insertBefore(card, box.children[i] || null);
+  });
+  while (box.children.length > cards.length) box.lastElementChild.remove();
+  if (focusKey && !box.contains(document.activeElement)) {
     const again = box.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
     if (again) again.focus();
   }
@@ -351,6 +368,88 @@ function askRevoke(id) {
   });
 }
 
+// ---------- inviting one more person ----------
+
+function inviteMessage(form, tone, text) {
+  setText(form.querySelector('.invite-error'), tone === 'error' ? text : '');
+  setText(form.querySelector('.invite-done'), tone === 'done' ? text : '');
+}
+
+/**
+ * alreadyInvited is the incident's invitation that makes inviting email again pointless: the
+ * server keeps one invitation per address added this way (contact "mail:<address>"), revoked or
+ * not, and a live invitation of a listed contact already reaches that address.
+ */
+function alreadyInvited(inc, email) {
+  const address = email.toLowerCase();
+  return (inc.invitations || []).find((v) => v.contact === `mail:${address}` ||
+    (v.state !== 'revoked' && String(v.email).toLowerCase() === address));
+}
+
+async function onInvite(event) {
+  const form = event.target.closest('form.invite-form');
+  if (!form) return;
+  event.preventDefault();
+  if (form.dataset.busy === 'yes') return;
+  const id = form.dataset.incident;
+  const fields = form.elements;
+  const emailInput = fields.namedItem('email');
+  const email = emailInput.value.trim();
+  const name = fields.namedItem('name').value.trim();
+  const role = fields.namedItem('role').value;
+  const language = fields.namedItem('language').value;
+  const wrong = (text) => {
+    inviteMessage(form, 'error', text);
+    emailInput.setAttribute('aria-invalid', 'true');
+    emailInput.focus();
+  };
+  if (!email) {
+    wrong(t('invite.missing'));
+    return;
+  }
+  const inc = state.incidents.find((i) => i.id === id);
+  const known = inc && alreadyInvited(inc, email);
+  if (known) {
+    wrong(t('invite.already', { email: known.email, state: stateOf(known).words }));
+    return;
+  }
+  const submit = form.querySelector('.invite-submit');
+  form.dataset.busy = 'yes';
+  submit.disabled = true;
+  submit.textContent = t('invite.busy');
+  inviteMessage(form, '', '');
+  try {
+    await api.invite(id, { email, name, role, language });
+    emailInput.value = '';
+    fields.namedItem('name').value = '';
+    emailInput.removeAttribute('aria-invalid');
+    inviteMessage(form, 'done', t('invite.done', { who: name || email }));
+    emailInput.focus();
+    refresh();
+  } catch (err) {
+    if (err.status === 401) {
+      endSession();
+      return;
+    }
+    if (err.code === 'bad_request' && /e-mail address/.test(err.message)) wrong(t('invite.badEmail', { email }));
+    else if (err.code === 'incident_closed') inviteMessage(form, 'error', t('invite.closed'));
+    else inviteMessage(form, 'error', errorText(err));
+    if (err.code === 'incident_closed' || err.code === 'not_found') refresh();
+  } finally {
+    form.dataset.busy = 'no';
+    submit.disabled = false;
+    submit.textContent = t('invite.submit');
+  }
+}
+
+/** Typing again clears the form's last message. */
+function onInviteInput(event) {
+  const form = event.target.closest('form.invite-form');
+  if (!form) return;
+  inviteMessage(form, '', '');
+  if (event.target.name === 'email') event.target.removeAttribute('aria-invalid');
+}
+
 // ---------- start ----------
 
 function wire() {
@@ -367,6 +466,12 @@ function wire() {
     if (button.dataset.action === 'close') askClose(button.dataset.incident);
     if (button.dataset.action === 'revoke') askRevoke(button.dataset.invitation);
   });
+  byId('incidents').addEventListener('submit', onInvite);
+  byId('incidents').addEventListener('input', onInviteInput);
+  // toggle does not bubble: listen while it comes down. Opening the form puts the cursor in it.
+  byId('incidents').addEventListener('toggle', (e) => {
+    if (e.target.matches('details.invite') && e.target.open) e.target.querySelector('input[name="email"]').focus();
+  }, true);
   byId('raise-form').addEventListener('submit', onRaise);
   byId('raise-cancel').addEventListener('click', () => byId('raise-dialog').close());
   byId('confirm-form').addEventListener('submit', onConfirm);
