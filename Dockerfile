@@ -27,9 +27,10 @@ WORKDIR /data
 VOLUME /data
 # HTTPS: the web client, the signaling WebSocket, the REST API, /healthz and /readyz.
 EXPOSE 8443/tcp
-# Ports that later features add, to publish as they are enabled in vigie.yaml:
-#   WebRTC media on one UDP port, and ICE over TCP for networks that block UDP;
-#   the embedded TURN server (3478/udp and 3478/tcp, TURN over TLS on 5349/tcp);
-#   the SIA DC-09 alarm receiver (TCP and UDP).
+# The SIA DC-09 alarm receiver, when dc09.listen is set to ":9000" in vigie.yaml (TCP and UDP).
+EXPOSE 9000/tcp 9000/udp
+# WebRTC media uses random UDP ports until a single media port exists: run with --network host.
+# Ports that later features add: WebRTC media on one UDP port, ICE over TCP, the embedded TURN
+# server (3478/udp and 3478/tcp, TURN over TLS on 5349/tcp).
 ENTRYPOINT ["/vigie"]
 CMD ["serve", "--data", "/data", "--listen", ":8443"]
