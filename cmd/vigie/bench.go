@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,15 +65,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := res.WriteTable(stdout); err != nil {
-		return err
-	}
-	line, err := res.JSON()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s\n", line)
-	return nil
+	return writeReport(stdout, res)
 }
 
 // benchServer starts vigie in-process with one preloaded camera, waits
@@ -89,30 +80,10 @@ func benchServer(ctx context.Context, rtsp string, warmup time.Duration, stderr 
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:" + freePort()
 	cfg.Cameras = []config.Camera{{ID: "bench", Name: "bench", URL: rtsp, Preload: true}}
-	log := newLogger(stderr, "warn", "text")
-	ctx, cancel := context.WithCancel(ctx)
-	srv, err := newServer(ctx, cfg, log)
+	srv, stop, err := startInProcess(ctx, cfg, dir, stderr)
 	if err != nil {
-		cancel()
 		return nil, "", nil, err
 	}
-	done := make(chan struct{})
-	stop := func() {
-		cancel()
-		<-done
-		srv.close()
-		_ = os.RemoveAll(dir)
-	}
-	if err := srv.listen(); err != nil {
-		cancel()
-		close(done)
-		stop()
-		return nil, "", nil, err
-	}
-	go func() {
-		defer close(done)
-		_ = srv.run(ctx)
-	}()
 	if err := waitLive(ctx, srv, "bench", 30*time.Second); err != nil {
 		stop()
 		return nil, "", nil, err
@@ -127,11 +98,7 @@ func benchServer(ctx context.Context, rtsp string, warmup time.Duration, stderr 
 		stop()
 		return nil, "", nil, err
 	}
-	pool := x509.NewCertPool()
-	if pem, err := os.ReadFile(srv.tls.CAFile); err == nil {
-		pool.AppendCertsFromPEM(pem)
-	}
-	return stop, created.Links[0].URL, &tls.Config{RootCAs: pool, ServerName: "localhost"}, nil
+	return stop, created.Links[0].URL, trustServer(srv), nil
 }
 
 // waitLive polls the camera's state until it is live.

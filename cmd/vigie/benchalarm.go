@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -130,14 +129,9 @@ func benchAlarmCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	if err := res.WriteTable(stdout); err != nil {
+	if err := writeReport(stdout, res); err != nil {
 		return err
 	}
-	line, err := res.JSON()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s\n", line)
 	if res.Failures > 0 {
 		return fmt.Errorf("bench alarm: %d of %d alarms did not bring all their e-mails", res.Failures, res.Failures+len(res.Samples))
 	}
@@ -206,39 +200,15 @@ func benchAlarmServer(ctx context.Context, cfg *bench.AlarmConfig, smtpAddr stri
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	log := newLogger(stderr, "warn", "text")
-	ctx, cancel := context.WithCancel(ctx)
-	srv, err := newServer(ctx, vcfg, log)
+	srv, stop, err := startInProcess(ctx, vcfg, dir, stderr)
 	if err != nil {
-		cancel()
-		_ = os.RemoveAll(dir)
 		return nil, err
-	}
-	done := make(chan struct{})
-	stop := func() {
-		cancel()
-		<-done
-		srv.close()
-		_ = os.RemoveAll(dir)
-	}
-	if err := srv.listen(); err != nil {
-		close(done)
-		stop()
-		return nil, err
-	}
-	go func() {
-		defer close(done)
-		_ = srv.run(ctx)
-	}()
-	pool := x509.NewCertPool()
-	if pem, err := os.ReadFile(srv.tls.CAFile); err == nil {
-		pool.AppendCertsFromPEM(pem)
 	}
 	_, httpPort, _ := net.SplitHostPort(srv.listener.Addr().String())
 	cfg.Server = "https://127.0.0.1:" + httpPort
 	cfg.AdminKey = key
 	cfg.Client = &http.Client{
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}},
+		Transport: &http.Transport{TLSClientConfig: trustServer(srv)},
 		Timeout:   15 * time.Second,
 	}
 	cfg.DC09 = vcfg.DC09.Listen
