@@ -45,7 +45,7 @@ func (d *DownTrack) readRTCP() {
 		if err != nil {
 			return
 		}
-		if wantsKeyframe(pkts) {
+		if d.up.owner.room.sfu.feedback.count(pkts) {
 			d.up.requestKeyframe()
 		}
 	}

@@ -4,11 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -39,10 +39,12 @@ type Feed struct {
 	viewers []*feedViewer
 	cache   gopCache
 	z       packetizer
-	pkt     rtp.Packet
 	pts     int64         // PTS of the access unit being written
+	arrival time.Time     // when it reached the feed; zero for cached frames
 	targets []*feedViewer // viewers the current access unit goes to
 	scratch [][]byte
+	packets sync.Pool // of *outPacket
+	in      flowCounters
 }
 
 // NewFeed builds a feed for one codec.
@@ -71,7 +73,7 @@ func NewFeed(cfg FeedConfig) (*Feed, error) {
 		d = 12 * time.Second
 	}
 	f.cache.maxTicks = int64(d.Seconds() * 90000)
-	f.pkt.Version = 2
+	f.packets.New = func() any { return &outPacket{pool: &f.packets} }
 	return f, nil
 }
 
@@ -86,13 +88,13 @@ func (f *Feed) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 	for _, v := range f.viewers {
 		if v.state == viewerWaiting && keyframe {
 			v.offset = int64(v.nextTS) - pts
-			v.state = viewerLive
+			v.state, v.dropped = viewerLive, false
 		}
-		if v.state == viewerLive {
+		if v.state == viewerLive || v.dropped {
 			f.targets = append(f.targets, v)
 		}
 	}
-	f.pts = pts
+	f.pts, f.arrival = pts, time.Now()
 	f.z.each(au, f)
 }
 
@@ -104,26 +106,67 @@ func (f *Feed) WriteAudio(pts int64, payload []byte) {
 	for _, v := range f.viewers {
 		if v.state == viewerWaiting {
 			v.offset = int64(v.nextTS) - pts
-			v.state = viewerLive
+			v.state, v.dropped = viewerLive, false
 		}
 		if v.state == viewerLive {
 			f.targets = append(f.targets, v)
 		}
 	}
-	f.pts = pts
+	f.pts, f.arrival = pts, time.Now()
 	f.payload(payload, true)
 }
 
-// payload sends one payload to every target with its own header.
+// payload copies one payload into a packet with every target's header and
+// hands it to the targets' fan-out workers. Targets are sorted by worker,
+// so each worker gets one job per packet.
 func (f *Feed) payload(p []byte, last bool) {
-	f.pkt.Payload = p
-	f.pkt.Marker = last
+	if !f.arrival.IsZero() { // not a cached frame sent again
+		f.in.add(len(p))
+	}
+	if len(f.targets) == 0 {
+		return
+	}
+	pkt := f.packets.Get().(*outPacket)
+	pkt.payload = append(pkt.payload[:0], p...)
+	pkt.marker, pkt.arrival = last, f.arrival
 	for _, v := range f.targets {
-		f.pkt.SequenceNumber = v.seq
-		f.pkt.Timestamp = uint32(f.pts + v.offset)
+		if v.dropped {
+			v.worker.drops.Add(1)
+			continue
+		}
+		ts := uint32(f.pts + v.offset)
+		pkt.hdrs = append(pkt.hdrs, viewerHeader{viewer: v, seq: v.seq, ts: ts})
 		v.seq++
-		v.nextTS = f.pkt.Timestamp + 1
-		_ = v.local.WriteRTP(&f.pkt)
+		v.nextTS = ts + 1
+	}
+	pkt.refs.Store(1)
+	hdrs := pkt.hdrs
+	for start, i := 0, 1; start < len(hdrs); i++ {
+		if i < len(hdrs) && hdrs[i].viewer.worker == hdrs[start].viewer.worker {
+			continue
+		}
+		w := hdrs[start].viewer.worker
+		pkt.refs.Add(1)
+		if !w.push(fanoutJob{pkt: pkt, from: int32(start), to: int32(i)}) {
+			pkt.refs.Add(-1)
+			f.drop(hdrs[start:i])
+		}
+		start = i
+	}
+	pkt.release()
+}
+
+// drop handles a worker that could not take a packet: its viewers lose
+// it, keep their sequence numbers contiguous, and skip to the next
+// keyframe (audio: the next packet).
+func (f *Feed) drop(hdrs []viewerHeader) {
+	for _, h := range hdrs {
+		v := h.viewer
+		v.seq--
+		v.worker.drops.Add(1)
+		if f.video {
+			v.state, v.dropped = viewerWaiting, true
+		}
 	}
 }
 
@@ -137,7 +180,14 @@ func (f *Feed) activate(v *feedViewer) {
 		return
 	}
 	v.state = viewerWaiting
-	if f.video && f.cache.len() > 0 {
+	// Viewers stay sorted by worker: payload hands each worker one job.
+	slices.SortStableFunc(f.viewers, func(a, b *feedViewer) int { return a.worker.index - b.worker.index })
+	if !f.video {
+		return
+	}
+	v.activatedAt.Store(time.Now().UnixNano())
+	if f.cache.len() > 0 {
+		v.worker.cacheStarts.Add(1)
 		f.sendCache(v)
 	}
 }
@@ -158,13 +208,18 @@ func (f *Feed) replay(v *feedViewer) {
 // apart, and leaves it live from the last one on. Called with f.mu held.
 func (f *Feed) sendCache(v *feedViewer) {
 	f.targets = append(f.targets[:0], v)
+	f.arrival = time.Time{}
 	base := int64(v.nextTS)
+	v.dropped = false
 	for i := range f.cache.len() {
 		au := f.cache.frame(i, f.scratch)
 		f.scratch = au
 		f.pts = f.cache.frames[i].pts
 		v.offset = base + int64(i) - f.pts
 		f.z.each(au, f)
+		if v.dropped {
+			return // its worker is full: it waits for the next keyframe
+		}
 	}
 	v.state = viewerLive
 }
@@ -187,7 +242,7 @@ func (f *Feed) removeViewer(v *feedViewer) (started bool) {
 		}
 	}
 	started = v.state != viewerPending
-	v.state = viewerPending
+	v.state, v.dropped = viewerPending, false
 	return started
 }
 
@@ -211,23 +266,36 @@ const (
 )
 
 // feedViewer is one subscriber of a feed. Its fields are guarded by the
-// feed's mutex.
+// feed's mutex, but for local, written by its worker only once started.
 type feedViewer struct {
-	local  *bindSignal
-	state  viewerState
-	seq    uint16
-	nextTS uint32
-	offset int64 // output timestamp = pts + offset (mod 2^32)
+	local   *bindSignal
+	worker  *fanoutWorker
+	state   viewerState
+	dropped bool // its worker overflowed: it skips to the next keyframe
+	seq     uint16
+	nextTS  uint32
+	offset  int64 // output timestamp = pts + offset (mod 2^32)
+	// activatedAt is when it started (unix ns), until its worker writes its
+	// first complete frame and reports the wait.
+	activatedAt atomic.Int64
 }
 
-func newFeedViewer(local *bindSignal) *feedViewer {
+func newFeedViewer(local *bindSignal, w *fanoutWorker) *feedViewer {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return &feedViewer{
 		local:  local,
+		worker: w,
 		seq:    binary.BigEndian.Uint16(b[:2]),
 		nextTS: binary.BigEndian.Uint32(b[2:]),
 	}
+}
+
+// setWorker moves a viewer that has not started to another worker.
+func (f *Feed) setWorker(v *feedViewer, w *fanoutWorker) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v.worker = w
 }
 
 // bindSignal is a local track that says when a peer connection has bound

@@ -17,6 +17,7 @@ type published interface {
 	info() TrackInfo
 	// subscribe adds the track to p's subscribe connection.
 	subscribe(p *Peer) (subscription, error)
+	addStats(st *Stats)
 }
 
 // subscription is one published track carried to one peer.
@@ -27,6 +28,25 @@ type subscription interface {
 	run()
 	// cancel stops sending to this peer.
 	cancel()
+}
+
+// addStats adds the track's counters to a snapshot.
+func (u *UpTrack) addStats(st *Stats) {
+	st.PacketsIn += u.in.packets.Load()
+	st.BytesIn += u.in.bytes.Load()
+	st.PacketsOut += u.out.packets.Load()
+	st.BytesOut += u.out.bytes.Load()
+}
+
+func (f *Feed) addStats(st *Stats) {
+	for _, x := range []*Feed{f, f.substream.Load()} {
+		if x == nil {
+			continue
+		}
+		st.PacketsIn += x.in.packets.Load()
+		st.BytesIn += x.in.bytes.Load()
+		st.CameraViewers[f.cfg.Camera] += x.Viewers()
+	}
 }
 
 func (u *UpTrack) publisher() *Peer { return u.owner }
@@ -67,7 +87,7 @@ func (f *Feed) subscribe(p *Peer) (subscription, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := newFeedViewer(local)
+	v := newFeedViewer(local, p.room.sfu.workers.assign())
 	start.addViewer(v)
 	return &feedSubscription{main: f, feed: start, viewer: v, sender: sender, peer: p, done: make(chan struct{})}, nil
 }
@@ -96,8 +116,9 @@ type feedSubscription struct {
 	peer   *Peer
 	done   chan struct{}
 
-	mu   sync.Mutex
-	feed *Feed // the one the viewer takes its packets from now
+	mu        sync.Mutex
+	feed      *Feed         // the one the viewer takes its packets from now
+	dedicated *fanoutWorker // the viewer's own worker, over TCP
 }
 
 func (s *feedSubscription) rtpSender() *webrtc.RTPSender { return s.sender }
@@ -116,15 +137,20 @@ func (s *feedSubscription) run() {
 		return
 	}
 	s.mu.Lock()
+	if s.overTCP() {
+		s.dedicated = s.peer.room.sfu.workers.dedicate()
+		s.feed.setWorker(s.viewer, s.dedicated)
+	}
 	s.feed.activate(s.viewer)
 	s.mu.Unlock()
 	var lastReplay time.Time
+	fb := &s.peer.room.sfu.feedback
 	for {
 		pkts, _, err := s.sender.ReadRTCP()
 		if err != nil {
 			return
 		}
-		if wantsKeyframe(pkts) && time.Since(lastReplay) >= replayInterval {
+		if fb.count(pkts) && time.Since(lastReplay) >= replayInterval {
 			lastReplay = time.Now()
 			s.mu.Lock()
 			s.feed.replay(s.viewer)
@@ -137,19 +163,38 @@ func (s *feedSubscription) run() {
 // lost its reference asks again and again until it gets a keyframe.
 const replayInterval = time.Second
 
-func wantsKeyframe(pkts []rtcp.Packet) bool {
+// count counts the NACKs and keyframe requests of one RTCP read and says
+// whether a keyframe was asked for.
+func (c *feedbackCounters) count(pkts []rtcp.Packet) (keyframe bool) {
 	for _, p := range pkts {
 		switch p.(type) {
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-			return true
+			c.plis.Add(1)
+			keyframe = true
+		case *rtcp.TransportLayerNack:
+			c.nacks.Add(1)
 		}
 	}
-	return false
+	return keyframe
+}
+
+// overTCP tells whether the viewer's media leaves over a TCP connection,
+// whose writes block when its link stalls.
+func (s *feedSubscription) overTCP() bool {
+	dtls := s.sender.Transport()
+	if dtls == nil {
+		return false
+	}
+	pair, err := dtls.ICETransport().GetSelectedCandidatePair()
+	return err == nil && pair != nil && pair.Local.Protocol == webrtc.ICEProtocolTCP
 }
 
 func (s *feedSubscription) cancel() {
 	s.mu.Lock()
 	s.feed.removeViewer(s.viewer)
+	if s.dedicated != nil {
+		s.peer.room.sfu.workers.release(s.dedicated)
+	}
 	s.mu.Unlock()
 	close(s.done)
 }

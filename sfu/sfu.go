@@ -32,6 +32,9 @@ type Config struct {
 	IncludeLoopback bool
 	// NetworkTypes restricts ICE (default: UDP and TCP, IPv4 and IPv6).
 	NetworkTypes []webrtc.NetworkType
+	// FanoutWorkers write camera packets to viewers in parallel (default:
+	// one per core).
+	FanoutWorkers int
 }
 
 func (c *Config) setDefaults() {
@@ -51,8 +54,10 @@ func (c *Config) setDefaults() {
 
 // SFU owns the rooms and the pion API their peer connections share.
 type SFU struct {
-	cfg Config
-	api *webrtc.API
+	cfg      Config
+	api      *webrtc.API
+	workers  *fanoutPool
+	feedback feedbackCounters
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -66,7 +71,7 @@ func New(cfg Config) (*SFU, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{cfg: cfg, api: api, rooms: map[string]*Room{}}, nil
+	return &SFU{cfg: cfg, api: api, rooms: map[string]*Room{}, workers: newFanoutPool(cfg.FanoutWorkers)}, nil
 }
 
 // Join creates the peer of participant id in room roomID. A peer already
@@ -130,6 +135,7 @@ func (s *SFU) Close() {
 			p.Close()
 		}
 	}
+	s.workers.close()
 }
 
 // AttachFeed shows a camera feed in a room: every peer there now, and

@@ -32,6 +32,8 @@ type UpTrack struct {
 	mu    sync.Mutex // serialises changes of downs
 	downs atomic.Pointer[[]*DownTrack]
 
+	in, out flowCounters // written by run only
+
 	keyframeEvery   time.Duration
 	lastKeyframeReq atomic.Int64 // unix nanoseconds of the last PLI sent
 }
@@ -58,7 +60,12 @@ func (u *UpTrack) run() {
 		if err != nil {
 			return
 		}
-		f.forward(buf[:n], u.downs.Load())
+		u.in.add(n)
+		downs := u.downs.Load()
+		if f.forward(buf[:n], downs) {
+			u.out.packets.Add(uint64(len(*downs)))
+			u.out.bytes.Add(uint64(len(*downs) * len(f.pkt.Payload)))
+		}
 	}
 }
 
@@ -70,18 +77,19 @@ type forwarder struct {
 // forward decodes one packet and writes it to every subscriber. Header
 // extensions are dropped: their ids were negotiated with the publisher, not
 // with the subscribers, whose own interceptors add what they need.
-func (f *forwarder) forward(b []byte, downs *[]*DownTrack) {
+func (f *forwarder) forward(b []byte, downs *[]*DownTrack) (sent bool) {
 	if err := f.pkt.Unmarshal(b); err != nil {
-		return
+		return false
 	}
 	if len(f.pkt.Payload) == 0 {
-		return // padding-only probe: nothing for subscribers
+		return false // padding-only probe: nothing for subscribers
 	}
 	f.pkt.Extension = false
 	f.pkt.Extensions = f.pkt.Extensions[:0]
 	for _, d := range *downs {
 		d.write(&f.pkt)
 	}
+	return true
 }
 
 func (u *UpTrack) addDown(d *DownTrack) {

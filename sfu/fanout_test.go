@@ -1,0 +1,120 @@
+package sfu
+
+import (
+	"testing"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// seqWriter records sequence numbers.
+type seqWriter struct{ seqs []uint16 }
+
+func (w *seqWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.seqs = append(w.seqs, h.SequenceNumber)
+	return len(payload), nil
+}
+
+func (w *seqWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func boundViewer(t *testing.T, f *Feed, w *fanoutWorker, ssrc webrtc.SSRC) (*feedViewer, *seqWriter) {
+	t.Helper()
+	local, err := newBindSignal(f.cfg.Codec, "v", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &seqWriter{}
+	if _, err := local.Bind(seqContext{boundContext{ssrc: ssrc, codec: f.cfg.Codec}, out}); err != nil {
+		t.Fatal(err)
+	}
+	v := newFeedViewer(local, w)
+	f.addViewer(v)
+	f.activate(v)
+	return v, out
+}
+
+type seqContext struct {
+	boundContext
+	out *seqWriter
+}
+
+func (c seqContext) WriteStream() webrtc.TrackLocalWriter { return c.out }
+
+// TestStalledWorkerDropsToNextKeyframe checks the overflow policy: viewers
+// of a worker that cannot keep up lose packets without holding back the
+// others, keep contiguous sequence numbers, and restart at a keyframe.
+func TestStalledWorkerDropsToNextKeyframe(t *testing.T) {
+	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := testPool(t, 1)
+	stalled := newFanoutWorker(7, 4) // not running yet: its queue fills
+	cam := &fakeCamera{feed: feed, gop: 10}
+	cam.next() // keyframe: SPS, PPS and 17 fragments
+	_, healthy := boundViewer(t, feed, pool.shared[0], 1)
+	slow, late := boundViewer(t, feed, stalled, 2)
+	for range 9 {
+		cam.next() // P-frames of 3 packets
+	}
+	pool.idle()
+	if got, want := len(healthy.seqs), 19+9*3; got != want {
+		t.Fatalf("healthy viewer got %d packets, want %d", got, want)
+	}
+	if d := stalled.drops.Load(); d == 0 {
+		t.Fatal("no drop counted for the stalled worker")
+	}
+	feed.mu.Lock()
+	if slow.state != viewerWaiting || !slow.dropped {
+		t.Fatalf("stalled viewer state %v dropped %v, want waiting for a keyframe", slow.state, slow.dropped)
+	}
+	feed.mu.Unlock()
+
+	// The worker recovers; its viewer resumes at the next keyframe.
+	for len(stalled.jobs) > 0 {
+		stalled.do(<-stalled.jobs)
+	}
+	queued := len(late.seqs)
+	cam.next() // keyframe
+	for len(stalled.jobs) > 0 {
+		stalled.do(<-stalled.jobs)
+	}
+	if len(late.seqs) <= queued {
+		t.Fatal("viewer did not resume at the keyframe")
+	}
+	for i := 1; i < len(late.seqs); i++ {
+		if late.seqs[i] != late.seqs[i-1]+1 {
+			t.Fatalf("sequence gap %d -> %d: a receiver would wait for lost packets", late.seqs[i-1], late.seqs[i])
+		}
+	}
+}
+
+// TestStatsCountFanout checks the counters metrics read.
+func TestStatsCountFanout(t *testing.T) {
+	s := testSFU(t)
+	feed, err := NewFeed(FeedConfig{Camera: "door", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AttachFeed("room", feed); err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakeCamera{feed: feed, gop: 10}
+	cam.next()
+	w := liveViewers(t, feed, s.workers, 3)
+	for range 4 {
+		cam.next()
+	}
+	s.workers.idle()
+	st := s.Stats()
+	want := uint64(19 + 4*3)
+	if st.PacketsIn != want || st.PacketsOut != 3*want || st.CacheStarts != 3 || st.Tracks != 1 || st.CameraViewers["door"] != 3 {
+		t.Fatalf("stats %+v, want %d in, %d out, 3 cache starts, 1 track, 3 viewers", st, want, 3*want)
+	}
+	if w[0].packets != int(want) {
+		t.Fatalf("viewer got %d packets", w[0].packets)
+	}
+	if st.FirstFrame.Count != 3 || st.ForwardLatency.Count == 0 || len(st.ForwardLatency.Counts) != len(st.ForwardLatency.Bounds)+1 {
+		t.Fatalf("histograms %+v %+v", st.FirstFrame, st.ForwardLatency)
+	}
+}
