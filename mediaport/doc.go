@@ -1,0 +1,2 @@
+// Package mediaport opens the server's WebRTC media ports.
+package mediaport
