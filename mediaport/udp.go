@@ -20,9 +20,10 @@ import (
 // several hundred thousand. The kernel spreads incoming packets over the
 // sockets; they are read back into one stream for the ICE mux.
 
-// listenUDP opens the media port with one socket per core.
+// listenUDP opens the media port with one socket per core, sending in
+// batches.
 func listenUDP(addr string) (net.PacketConn, error) {
-	return listenUDPSockets(addr, runtime.GOMAXPROCS(0))
+	return listenUDPSockets(addr, runtime.GOMAXPROCS(0), true)
 }
 
 // datagram is one received packet waiting for ReadFrom.
@@ -45,7 +46,8 @@ const socketBuffer = 4 << 20
 // multiConn is a net.PacketConn over sockets sharing one port. It also
 // offers the allocation-free address methods pion's ICE mux uses.
 type multiConn struct {
-	socks []*net.UDPConn
+	socks   []*net.UDPConn
+	writers []*batchWriter // nil: each datagram is its own system call
 	in    chan *datagram
 	free  sync.Pool
 	done  chan struct{}
@@ -57,8 +59,8 @@ type multiConn struct {
 }
 
 // listenUDPSockets binds n sockets to addr; the first decides the port when
-// addr's port is 0.
-func listenUDPSockets(addr string, n int) (*multiConn, error) {
+// addr's port is 0. With batch, datagrams leave through sendmmsg.
+func listenUDPSockets(addr string, n int, batch bool) (*multiConn, error) {
 	n = max(1, min(n, maxSockets()))
 	c := &multiConn{in: make(chan *datagram, receiveQueue), done: make(chan struct{})}
 	c.free.New = func() any { return new(datagram) }
@@ -79,6 +81,11 @@ func listenUDPSockets(addr string, n int) (*multiConn, error) {
 	}
 	for _, s := range c.socks {
 		c.wg.Go(func() { c.readLoop(s) })
+		if batch {
+			w := newBatchWriter(s)
+			c.writers = append(c.writers, w)
+			c.wg.Go(func() { w.run(c.done) })
+		}
 	}
 	return c, nil
 }
@@ -135,7 +142,11 @@ func (c *multiConn) ReadFrom(b []byte) (int, net.Addr, error) {
 
 // WriteToAddrPort sends through the socket that belongs to addr.
 func (c *multiConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
-	return c.socks[socketFor(addr, len(c.socks))].WriteToUDPAddrPort(b, addr)
+	k := socketFor(addr, len(c.socks))
+	if c.writers != nil {
+		return c.writers[k].write(b, addr)
+	}
+	return c.socks[k].WriteToUDPAddrPort(b, addr)
 }
 
 func (c *multiConn) WriteTo(b []byte, addr net.Addr) (int, error) {
