@@ -48,11 +48,11 @@ const socketBuffer = 4 << 20
 type multiConn struct {
 	socks   []*net.UDPConn
 	writers []*batchWriter // nil: each datagram is its own system call
-	in    chan *datagram
-	free  sync.Pool
-	done  chan struct{}
-	wg    sync.WaitGroup
-	once  sync.Once
+	in      chan *datagram
+	free    sync.Pool
+	done    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
 
 	readDeadline atomic.Pointer[time.Time]
 	dropped      atomic.Uint64
