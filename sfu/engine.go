@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -60,17 +61,35 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 	return nil
 }
 
+// participantNackHistory is how many packets of each participant track
+// pion keeps per subscriber for retransmission.
+const participantNackHistory = 512
+
 // newAPI builds the pion API shared by every peer connection of the SFU:
 // codecs, interceptors (NACK both ways, RTCP sender and receiver reports,
 // transport-wide congestion control feedback for publishers) and transport
 // settings.
-func newAPI(cfg Config) (*webrtc.API, error) {
+func newAPI(cfg Config, feeds *feedSSRCs) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, reg); err != nil {
+	// Camera tracks are retransmitted from their feed's cache (retransmit.go);
+	// pion keeps copies only of participants' packets.
+	notFeed := func(info *interceptor.StreamInfo) bool {
+		if feeds.has(webrtc.SSRC(info.SSRC)) {
+			return false
+		}
+		for _, fb := range info.RTCPFeedback {
+			if fb.Type == "nack" && fb.Parameter == "" {
+				return true
+			}
+		}
+		return false
+	}
+	if err := webrtc.ConfigureNackWithOptions(m, reg, nil,
+		nack.ResponderStreamsFilter(notFeed), nack.ResponderSize(participantNackHistory)); err != nil {
 		return nil, fmt.Errorf("configure NACK: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

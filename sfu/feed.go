@@ -45,6 +45,9 @@ type Feed struct {
 	scratch [][]byte
 	packets sync.Pool // of *outPacket
 	in      flowCounters
+	frame   int32      // cache index of the access unit being written, -1: none
+	part    uint16     // rank of the next payload in it
+	nth     nthPayload // a payload cut again for a retransmission
 }
 
 // NewFeed builds a feed for one codec.
@@ -95,6 +98,7 @@ func (f *Feed) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 		}
 	}
 	f.pts, f.arrival = pts, time.Now()
+	f.frame, f.part = f.cache.last(), 0
 	f.z.each(au, f)
 }
 
@@ -113,6 +117,7 @@ func (f *Feed) WriteAudio(pts int64, payload []byte) {
 		}
 	}
 	f.pts, f.arrival = pts, time.Now()
+	f.frame, f.part = -1, 0
 	f.payload(payload, true)
 }
 
@@ -123,6 +128,7 @@ func (f *Feed) payload(p []byte, last bool) {
 	if !f.arrival.IsZero() { // not a cached frame sent again
 		f.in.add(len(p))
 	}
+	defer func() { f.part++ }()
 	if len(f.targets) == 0 {
 		return
 	}
@@ -136,6 +142,7 @@ func (f *Feed) payload(p []byte, last bool) {
 		}
 		ts := uint32(f.pts + v.offset)
 		pkt.hdrs = append(pkt.hdrs, viewerHeader{viewer: v, seq: v.seq, ts: ts})
+		f.remember(v, v.seq, ts, last)
 		v.seq++
 		v.nextTS = ts + 1
 	}
@@ -215,6 +222,7 @@ func (f *Feed) sendCache(v *feedViewer) {
 		au := f.cache.frame(i, f.scratch)
 		f.scratch = au
 		f.pts = f.cache.frames[i].pts
+		f.frame, f.part = int32(i), 0
 		v.offset = base + int64(i) - f.pts
 		f.z.each(au, f)
 		if v.dropped {
@@ -228,6 +236,16 @@ func (f *Feed) addViewer(v *feedViewer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.viewers = append(f.viewers, v)
+	if !f.video {
+		return
+	}
+	// What it was sent from another feed cannot be cut from this one's cache.
+	if v.history == nil {
+		v.history = new([historySize]sentPacket)
+	}
+	for i := range v.history {
+		v.history[i] = sentPacket{frame: -1}
+	}
 }
 
 // removeViewer takes v out of the feed; it returns whether v had started,
@@ -274,7 +292,8 @@ type feedViewer struct {
 	dropped bool // its worker overflowed: it skips to the next keyframe
 	seq     uint16
 	nextTS  uint32
-	offset  int64 // output timestamp = pts + offset (mod 2^32)
+	offset  int64                    // output timestamp = pts + offset (mod 2^32)
+	history *[historySize]sentPacket // video: what recent packets carried
 	// activatedAt is when it started (unix ns), until its worker writes its
 	// first complete frame and reports the wait.
 	activatedAt atomic.Int64
@@ -304,6 +323,9 @@ type bindSignal struct {
 	*webrtc.TrackLocalStaticRTP
 	once  sync.Once
 	bound chan struct{}
+	// ssrcs, when set, learns the SSRC the track is sent with, so pion's
+	// NACK responder leaves it to the feed.
+	ssrcs *feedSSRCs
 }
 
 func newBindSignal(codec webrtc.RTPCodecCapability, id, stream string) (*bindSignal, error) {
@@ -316,11 +338,22 @@ func newBindSignal(codec webrtc.RTPCodecCapability, id, stream string) (*bindSig
 
 // Bind records the binding, then signals it.
 func (b *bindSignal) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	if b.ssrcs != nil {
+		b.ssrcs.add(ctx.SSRC())
+	}
 	params, err := b.TrackLocalStaticRTP.Bind(ctx)
 	if err == nil {
 		b.once.Do(func() { close(b.bound) })
 	}
 	return params, err
+}
+
+// Unbind forgets the binding's SSRC.
+func (b *bindSignal) Unbind(ctx webrtc.TrackLocalContext) error {
+	if b.ssrcs != nil {
+		b.ssrcs.remove(ctx.SSRC())
+	}
+	return b.TrackLocalStaticRTP.Unbind(ctx)
 }
 
 // Codec is the feed's codec.

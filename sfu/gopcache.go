@@ -13,6 +13,9 @@ type gopCache struct {
 	spans  [][2]int32 // start and end of each NAL unit in arena
 	frames []cachedFrame
 	valid  bool
+	// gen changes whenever the cached frames are dropped, so that a
+	// retransmission never takes a frame of another GOP.
+	gen uint32
 }
 
 type cachedFrame struct {
@@ -26,6 +29,7 @@ func (c *gopCache) add(pts int64, au [][]byte, keyframe bool) {
 	if keyframe {
 		c.arena, c.spans, c.frames = c.arena[:0], c.spans[:0], c.frames[:0]
 		c.valid = true
+		c.gen++
 	}
 	if !c.valid {
 		return
@@ -36,6 +40,7 @@ func (c *gopCache) add(pts int64, au [][]byte, keyframe bool) {
 	}
 	if len(c.arena)+size > c.maxBytes || pts-c.frames0PTS(pts) > c.maxTicks {
 		c.valid = false
+		c.gen++
 		return
 	}
 	f := cachedFrame{pts: pts, firstSpan: len(c.spans), spanCount: len(au)}
@@ -70,4 +75,12 @@ func (c *gopCache) len() int {
 		return 0
 	}
 	return len(c.frames)
+}
+
+// last is the index of the newest cached frame, -1 when there is none.
+func (c *gopCache) last() int32 { return int32(c.len()) - 1 }
+
+// has tells whether frame i of generation gen is still cached.
+func (c *gopCache) has(gen uint32, i int32) bool {
+	return i >= 0 && gen == c.gen && int(i) < c.len()
 }

@@ -98,3 +98,18 @@ func (z *packetizer) fragmentH265(nalu []byte, lastNALU bool, sink payloadSink) 
 		data = data[n:]
 	}
 }
+
+// nthPayload keeps the payload of a given rank, to send a packet again.
+type nthPayload struct {
+	want, seen int
+	out        []byte
+	found      bool
+}
+
+func (s *nthPayload) payload(p []byte, _ bool) {
+	if s.seen == s.want {
+		s.out = append(s.out[:0], p...)
+		s.found = true
+	}
+	s.seen++
+}

@@ -83,6 +83,7 @@ func (f *Feed) subscribe(p *Peer) (subscription, error) {
 	if err != nil {
 		return nil, err
 	}
+	local.ssrcs = &p.room.sfu.feedSSRCs
 	sender, err := p.sub.AddTrack(local)
 	if err != nil {
 		return nil, err
@@ -150,6 +151,7 @@ func (s *feedSubscription) run() {
 		if err != nil {
 			return
 		}
+		s.retransmit(pkts)
 		if fb.count(pkts) && time.Since(lastReplay) >= replayInterval {
 			lastReplay = time.Now()
 			s.mu.Lock()
@@ -176,6 +178,17 @@ func (c *feedbackCounters) count(pkts []rtcp.Packet) (keyframe bool) {
 		}
 	}
 	return keyframe
+}
+
+// retransmit answers the viewer's NACKs from the feed's cache.
+func (s *feedSubscription) retransmit(pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		if nack, ok := p.(*rtcp.TransportLayerNack); ok {
+			s.mu.Lock()
+			s.feed.retransmit(s.viewer, nack)
+			s.mu.Unlock()
+		}
+	}
 }
 
 // overTCP tells whether the viewer's media leaves over a TCP connection,

@@ -58,6 +58,8 @@ type SFU struct {
 	api      *webrtc.API
 	workers  *fanoutPool
 	feedback feedbackCounters
+	// feedSSRCs are camera tracks' SSRCs, retransmitted by their feeds.
+	feedSSRCs feedSSRCs
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -67,11 +69,14 @@ type SFU struct {
 // New builds an SFU.
 func New(cfg Config) (*SFU, error) {
 	cfg.setDefaults()
-	api, err := newAPI(cfg)
+	s := &SFU{cfg: cfg, rooms: map[string]*Room{}}
+	api, err := newAPI(cfg, &s.feedSSRCs)
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{cfg: cfg, api: api, rooms: map[string]*Room{}, workers: newFanoutPool(cfg.FanoutWorkers)}, nil
+	s.api = api
+	s.workers = newFanoutPool(cfg.FanoutWorkers)
+	return s, nil
 }
 
 // Join creates the peer of participant id in room roomID. A peer already
