@@ -27,6 +27,7 @@ type Config struct {
 	Webhooks  []Webhook `yaml:"webhooks"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
+	Metrics   Metrics   `yaml:"metrics"`
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
