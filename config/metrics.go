@@ -14,6 +14,9 @@ type Metrics struct {
 	// <token>"). When set, GET /metrics is served on the HTTPS listener
 	// too, and every /metrics request, on either listener, needs it.
 	Token string `yaml:"token"`
+	// Pprof adds Go's profiler (/debug/pprof/) to the plain listener, to
+	// find what costs CPU under load. Off by default.
+	Pprof bool `yaml:"pprof"`
 }
 
 func checkMetrics(m Metrics) []string {
@@ -24,6 +27,9 @@ func checkMetrics(m Metrics) []string {
 		}
 	}
 	if m.Listen == "" {
+		if m.Pprof {
+			p = append(p, "metrics.pprof: the profiler is served on metrics.listen only: set it")
+		}
 		return p
 	}
 	if msg := checkListen(m.Listen); msg != "" {

@@ -27,6 +27,8 @@ func TestMetricsConfig(t *testing.T) {
 		{"port zero", "metrics:\n  listen: \"127.0.0.1:0\"\n", `metrics.listen: port "0" is not a number`},
 		{"short token", "metrics:\n  token: short\n", "metrics.token: too short"},
 		{"token with space", "metrics:\n  token: \"0123456789 abcdef0123\"\n", "metrics.token: must not contain spaces"},
+		{"profiler with listen", "metrics:\n  listen: \"127.0.0.1:9464\"\n  pprof: true\n", ""},
+		{"profiler without listen", "metrics:\n  token: " + token + "\n  pprof: true\n", "metrics.pprof: the profiler is served on metrics.listen only"},
 		{"unknown key", "metrics:\n  listne: \"127.0.0.1:9464\"\n", `line 2: unknown key "metrics.listne"`},
 	}
 	for _, tt := range tests {

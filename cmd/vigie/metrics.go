@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ type serverMetrics struct {
 	*metrics.Metrics
 	plain *http.Server // nil without metrics.listen
 	addr  net.Addr
+	token string
 	wg    sync.WaitGroup
 }
 
@@ -35,27 +37,33 @@ func (s *server) startMetrics(mux *http.ServeMux) (*serverMetrics, error) {
 		return m, nil
 	}
 	handler := m.Handler()
+	m.token = cfg.Token
 	if cfg.Token != "" {
 		handler = metrics.RequireToken(cfg.Token, handler)
 		mux.Handle("GET /metrics", handler)
 		log.Info("metrics served at /metrics with the bearer token")
 	}
 	if cfg.Listen != "" {
-		if err := m.listen(cfg.Listen, handler, log); err != nil {
+		if err := m.listen(cfg.Listen, handler, cfg.Pprof, log); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
 }
 
-// listen serves handler at /metrics over plain HTTP on addr.
-func (m *serverMetrics) listen(addr string, handler http.Handler, log *slog.Logger) error {
+// listen serves handler at /metrics over plain HTTP on addr, and with
+// profiler, Go's profiler behind the same token.
+func (m *serverMetrics) listen(addr string, handler http.Handler, profiler bool, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics.listen %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handler)
+	if profiler {
+		servePprof(mux, m.token)
+		log.Info("profiler served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 	m.addr = ln.Addr()
 	m.plain = &http.Server{
 		Handler:           mux,
@@ -81,4 +89,19 @@ func (m *serverMetrics) close() {
 	defer cancel()
 	_ = m.plain.Shutdown(ctx)
 	m.wg.Wait()
+}
+
+// servePprof adds net/http/pprof's handlers to mux, behind token when set.
+func servePprof(mux *http.ServeMux, token string) {
+	guard := func(h http.Handler) http.Handler {
+		if token == "" {
+			return h
+		}
+		return metrics.RequireToken(token, h)
+	}
+	mux.Handle("GET /debug/pprof/", guard(http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/cmdline", guard(http.HandlerFunc(pprof.Cmdline)))
+	mux.Handle("GET /debug/pprof/profile", guard(http.HandlerFunc(pprof.Profile)))
+	mux.Handle("GET /debug/pprof/symbol", guard(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("GET /debug/pprof/trace", guard(http.HandlerFunc(pprof.Trace)))
 }

@@ -74,7 +74,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	data := t.TempDir()
 	plain := freeAddr(t)
 	cfg := filepath.Join(data, "vigie.yaml")
-	yaml := fmt.Sprintf("metrics:\n  token: %q\n  listen: %q\n", testMetricsToken, plain)
+	yaml := fmt.Sprintf("metrics:\n  token: %q\n  listen: %q\n  pprof: true\n", testMetricsToken, plain)
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +130,25 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	if s := series["vigie_alarm_to_invitations_seconds_sum"]; s <= 0 || s > 10 {
 		t.Errorf("alarm to invitations took %v s", s)
+	}
+
+	// The profiler, on the plain listener only, needs the token too.
+	for token, want := range map[string]int{"": http.StatusUnauthorized, testMetricsToken: http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+plain+"/debug/pprof/cmdline", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("pprof with token %q: %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+	if code, _ := scrapeMetrics(t, client, base+"/debug/pprof/cmdline", testMetricsToken); code == http.StatusOK {
+		t.Fatal("the profiler is served on the HTTPS listener")
 	}
 
 	// The plain listener serves the same registry.
