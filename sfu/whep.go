@@ -39,7 +39,8 @@ type Viewer struct {
 // WatchFeeds answers a WHEP offer with feeds, such as a camera's video and
 // audio, starting video from the keyframe cache. Each feed takes one
 // offered m-line of its kind; feeds without one are left out. onEnd is
-// called once when the connection fails or closes; it must not block.
+// called once when the connection fails or closes, on pion's goroutine: it
+// must not block, nor call Close before returning.
 func (s *SFU) WatchFeeds(ctx context.Context, id, offer string, feeds []*Feed, opts PeerOptions, onEnd func()) (*Viewer, error) {
 	list := make([]published, len(feeds))
 	for i, f := range feeds {
@@ -169,10 +170,12 @@ func (v *Viewer) stateChanged(s webrtc.PeerConnectionState) {
 	}
 }
 
+// end reports the connection's end once. onEnd runs on pion's goroutine:
+// it must not block, nor call Close before returning.
 func (v *Viewer) end() {
 	v.endOnce.Do(func() {
 		if v.onEnd != nil {
-			go v.onEnd() // onEnd may Close, which waits for pion's goroutines
+			v.onEnd()
 		}
 	})
 }
@@ -188,6 +191,14 @@ func (v *Viewer) Answer() string {
 // AddICECandidate adds a candidate the client trickled.
 func (v *Viewer) AddICECandidate(c webrtc.ICECandidateInit) error {
 	return v.pc.AddICECandidate(c)
+}
+
+// RemoteSDP is the client's offer.
+func (v *Viewer) RemoteSDP() string {
+	if d := v.pc.RemoteDescription(); d != nil {
+		return d.SDP
+	}
+	return ""
 }
 
 // Tracks counts the tracks the viewer receives.

@@ -33,3 +33,11 @@ func (p *Peer) Published() int {
 	defer p.mu.Unlock()
 	return len(p.ups)
 }
+
+// PublishRemoteSDP is the publisher's offer.
+func (p *Peer) PublishRemoteSDP() string {
+	if d := p.pub.RemoteDescription(); d != nil {
+		return d.SDP
+	}
+	return ""
+}
