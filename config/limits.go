@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // Limits bound what clients can take of the server, so that one client,
 // by mistake or on purpose, cannot starve an incident's responders. Every
@@ -14,6 +17,10 @@ type Limits struct {
 	MessageBurst              int `yaml:"message_burst"`                 // WebSocket messages per session, in a burst
 	ConnectionsPerIPPerMinute int `yaml:"connections_per_ip_per_minute"` // WebSocket joins and WHEP/WHIP POSTs
 	MaxWHEPSessions           int `yaml:"max_whep_sessions"`             // WHEP viewers and WHIP publishers together
+	// TrustedProxies are the addresses or networks (CIDR) of reverse
+	// proxies in front of vigie: for a connection from one of them, the
+	// per-address limit counts the client named in X-Forwarded-For.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // DefaultLimits are generous for an incident room and still bound abuse.
@@ -48,5 +55,19 @@ func checkLimits(l Limits) []string {
 	if l.MessageBurst >= 1 && l.MessagesPerSecond >= 1 && l.MessageBurst < l.MessagesPerSecond {
 		p = append(p, fmt.Sprintf("limits.message_burst: %d is below messages_per_second (%d); a burst must allow at least one second's messages", l.MessageBurst, l.MessagesPerSecond))
 	}
+	for i, t := range l.TrustedProxies {
+		if _, err := ParsePrefix(t); err != nil {
+			p = append(p, fmt.Sprintf("limits.trusted_proxies[%d]: %q is not an IP address or a network such as 10.0.0.0/8", i, t))
+		}
+	}
 	return p
+}
+
+// ParsePrefix reads an IP address (a network of one) or a CIDR network.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -15,7 +16,12 @@ func TestValidateLimits(t *testing.T) {
 		want   string // "" for valid
 	}{
 		{"defaults", func(*Limits) {}, ""},
-		{"small but positive", func(l *Limits) { *l = Limits{1, 1, 1, 1, 1, 1} }, ""},
+		{"small but positive", func(l *Limits) {
+			*l = Limits{MaxRooms: 1, MaxParticipantsPerRoom: 1, MessagesPerSecond: 1, MessageBurst: 1, ConnectionsPerIPPerMinute: 1, MaxWHEPSessions: 1}
+		}, ""},
+		{"trusted proxies", func(l *Limits) { l.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"} }, ""},
+		{"trusted proxy bad", func(l *Limits) { l.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
+			`limits.trusted_proxies[1]: "proxy.local" is not an IP address or a network such as 10.0.0.0/8`},
 		{"max rooms zero", func(l *Limits) { l.MaxRooms = 0 }, "limits.max_rooms" + noUnlimited},
 		{"participants zero", func(l *Limits) { l.MaxParticipantsPerRoom = 0 }, "limits.max_participants_per_room" + noUnlimited},
 		{"rate negative", func(l *Limits) { l.MessagesPerSecond = -5 }, "limits.messages_per_second" + noUnlimited},
@@ -50,7 +56,7 @@ func TestLoadLimitsKeepsDefaultsOfKeysLeftOut(t *testing.T) {
 	}
 	want := DefaultLimits()
 	want.MaxRooms = 20
-	if c.Limits != want {
+	if !reflect.DeepEqual(c.Limits, want) {
 		t.Errorf("Limits = %+v, want %+v", c.Limits, want)
 	}
 	if err := os.WriteFile(path, []byte("limits:\n  max_room: 20\n"), 0o600); err != nil {

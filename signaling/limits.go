@@ -5,7 +5,9 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +21,9 @@ type Limits struct {
 	MessageBurst              int // WebSocket messages per session, at once
 	ConnectionsPerIPPerMinute int // WebSocket connections and WHEP/WHIP POSTs per address
 	MaxWHEPSessions           int // WHEP viewers and WHIP publishers together
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client a per-address limit counts.
+	TrustedProxies []netip.Prefix
 }
 
 func (l *Limits) setDefaults() {
@@ -116,19 +121,45 @@ func (l *connLimiter) sweepLocked(now time.Time, rate, burst float64) {
 	}
 }
 
-// clientAddr is the address a limit counts: the peer's IP, never a header
-// a client could forge.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address a limit counts: the peer's IP or, when the
+// peer is a trusted reverse proxy, the last address in X-Forwarded-For
+// that is not a trusted proxy. A client's own X-Forwarded-For is never
+// believed: only what trusted proxies appended counts.
+func (l *Limits) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !l.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return host // garbled: count the proxy itself
+		}
+		if a = a.Unmap(); !l.trusted(a) {
+			return a.String()
+		}
 	}
 	return host
 }
 
+func (l *Limits) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range l.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // allowConnection applies the per-address limit to a new connection.
 func (s *Server) allowConnection(r *http.Request) (bool, time.Duration) {
-	return s.conns.allow(clientAddr(r))
+	return s.conns.allow(s.Limits.clientAddr(r))
 }
 
 // tooManyConnections is the refusal of a new connection over the limit.

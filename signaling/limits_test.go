@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -189,4 +191,36 @@ func TestWHIPPublisherTakesAPlaceInTheRoom(t *testing.T) {
 	whipPublisher(t, e, room, testAdminKey)
 	c, m := e.joinRaw(room, "p_a", "Alice")
 	expectRefused(t, c, m, CodeRoomFull)
+}
+
+func TestClientAddr(t *testing.T) {
+	l := Limits{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+	tests := []struct {
+		name, remote string
+		xff          []string
+		want         string
+	}{
+		{"direct client", "192.0.2.7:5000", nil, "192.0.2.7"},
+		{"direct client lying", "192.0.2.7:5000", []string{"198.51.100.1"}, "192.0.2.7"},
+		{"through a proxy", "10.0.0.2:443", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"client's forged hop ignored", "10.0.0.2:443", []string{"203.0.113.9, 198.51.100.1"}, "198.51.100.1"},
+		{"two proxies", "10.0.0.2:443", []string{"198.51.100.1, 10.1.1.1"}, "198.51.100.1"},
+		{"two header lines", "10.0.0.2:443", []string{"198.51.100.1", "10.1.1.1"}, "198.51.100.1"},
+		{"IPv6 loopback proxy", "[::1]:443", []string{"2001:db8::5"}, "2001:db8::5"},
+		{"proxy without header", "10.0.0.2:443", nil, "10.0.0.2"},
+		{"garbled header", "10.0.0.2:443", []string{"198.51.100.1, nonsense"}, "10.0.0.2"},
+		{"only proxies", "10.0.0.2:443", []string{"10.0.0.3"}, "10.0.0.2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", nil)
+			r.RemoteAddr = tt.remote
+			for _, v := range tt.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := l.clientAddr(r); got != tt.want {
+				t.Fatalf("clientAddr = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

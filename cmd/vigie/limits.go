@@ -1,12 +1,21 @@
 package main
 
 import (
+	"net/netip"
+
 	"vigie/config"
 	"vigie/signaling"
 )
 
-// signalingLimits hands the configured limits to signaling.
+// signalingLimits hands the configured limits to signaling. The proxies
+// were checked by config.Validate.
 func signalingLimits(l config.Limits) signaling.Limits {
+	var proxies []netip.Prefix
+	for _, p := range l.TrustedProxies {
+		if prefix, err := config.ParsePrefix(p); err == nil {
+			proxies = append(proxies, prefix)
+		}
+	}
 	return signaling.Limits{
 		MaxRooms:                  l.MaxRooms,
 		MaxParticipantsPerRoom:    l.MaxParticipantsPerRoom,
@@ -14,5 +23,6 @@ func signalingLimits(l config.Limits) signaling.Limits {
 		MessageBurst:              l.MessageBurst,
 		ConnectionsPerIPPerMinute: l.ConnectionsPerIPPerMinute,
 		MaxWHEPSessions:           l.MaxWHEPSessions,
+		TrustedProxies:            proxies,
 	}
 }
