@@ -19,6 +19,11 @@ type camera struct {
 	ingest    *ingest.Camera
 	subIngest *ingest.Camera // nil without a sub-stream
 
+	// Under mu too: the WHEP viewers holding the camera (watch.go), and a
+	// channel closed once the camera has a video feed.
+	watchers   int
+	videoReady chan struct{}
+
 	mu      sync.Mutex
 	rooms   map[string]bool
 	video   *sfu.Feed
@@ -34,7 +39,7 @@ type camera struct {
 }
 
 func newCamera(r *Registry, c Camera) (*camera, error) {
-	cam := &camera{reg: r, cfg: c, rooms: map[string]bool{}, status: Status{ID: c.ID, Name: c.Name, State: string(ingest.StateConnecting)}}
+	cam := &camera{reg: r, cfg: c, rooms: map[string]bool{}, videoReady: make(chan struct{}), status: Status{ID: c.ID, Name: c.Name, State: string(ingest.StateConnecting)}}
 	if cam.status.Name == "" {
 		cam.status.Name = c.ID
 	}
@@ -81,9 +86,7 @@ func (c *camera) detach(roomID string) {
 			c.reg.media.DetachFeed(roomID, f)
 		}
 	}
-	if len(c.rooms) == 0 && !c.cfg.Preload && c.stop != nil {
-		c.stop()
-	}
+	c.stopIfUnusedLocked()
 }
 
 // begin marks the ingest running and gives it a context of its own.
@@ -135,6 +138,9 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	}
 	f, err := c.replaceFeed(&c.video, cap)
 	c.vcodec = codec
+	if f != nil {
+		c.markVideoReadyLocked()
+	}
 	if f != nil && c.subFeed != nil {
 		f.SetSubstream(c.subFeed)
 	}

@@ -19,6 +19,7 @@ type Config struct {
 	Admin     Admin     `yaml:"admin"`
 	Log       Log       `yaml:"log"`
 	Links     Links     `yaml:"links"`
+	Limits    Limits    `yaml:"limits"`
 	Cameras   []Camera  `yaml:"cameras"`
 	Sites     []Site    `yaml:"sites"`
 	Contacts  []Contact `yaml:"contacts"`
@@ -80,6 +81,7 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
+		Limits:    DefaultLimits(),
 	}
 }
 
