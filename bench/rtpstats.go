@@ -55,6 +55,7 @@ func parseRTPHeader(b []byte) (h rtpHeader, ok bool) {
 type streamCounters struct {
 	packets  atomic.Uint64 // every packet read, duplicates included
 	bytes    atomic.Uint64 // their sizes, RTP header included
+	arrived  atomic.Uint64 // sequence numbers that arrived in time, each once
 	lost     atomic.Uint64 // sequence numbers still missing once out of the recovery window
 	frames   atomic.Uint64 // video frames passed, those that never arrived included
 	complete atomic.Uint64 // of which every packet arrived
@@ -63,13 +64,14 @@ type streamCounters struct {
 
 // counterSnapshot is streamCounters at one instant.
 type counterSnapshot struct {
-	packets, bytes, lost, frames, complete uint64
+	packets, bytes, arrived, lost, frames, complete uint64
 }
 
 func (c *streamCounters) snapshot() counterSnapshot {
 	return counterSnapshot{
 		packets:  c.packets.Load(),
 		bytes:    c.bytes.Load(),
+		arrived:  c.arrived.Load(),
 		lost:     c.lost.Load(),
 		frames:   c.frames.Load(),
 		complete: c.complete.Load(),
@@ -80,6 +82,7 @@ func (s counterSnapshot) sub(o counterSnapshot) counterSnapshot {
 	return counterSnapshot{
 		packets:  s.packets - o.packets,
 		bytes:    s.bytes - o.bytes,
+		arrived:  s.arrived - o.arrived,
 		lost:     s.lost - o.lost,
 		frames:   s.frames - o.frames,
 		complete: s.complete - o.complete,
@@ -201,6 +204,7 @@ func (v *videoStats) retire() {
 }
 
 func (v *videoStats) retireReceived(ts uint32, flags uint8) {
+	v.counters.arrived.Add(1)
 	if v.inFrame && ts != v.frameTS {
 		v.finishFrame(false) // its marker never came
 	}

@@ -75,20 +75,21 @@ func TestVideoStats(t *testing.T) {
 		in      []synthPacket
 		want    counterSnapshot
 		resyncs uint64
+		extra   int // packets read twice or too late
 	}{
-		{"clean", base, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0},
-		{"one lost mid-frame", without(base, 104), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0},
-		{"lost then retransmitted out of order", late, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0},
-		{"duplicate", dup, counterSnapshot{packets: 13, lost: 0, frames: 4, complete: 4}, 0},
-		{"marker lost", without(base, 105), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0},
-		{"first packet of a frame lost", without(base, 106), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0},
-		{"whole frame lost in transit", frameLost, counterSnapshot{packets: 9, lost: 3, frames: 4, complete: 3}, 0},
-		{"frame skipped by the sender", skipped, counterSnapshot{packets: 9, lost: 0, frames: 4, complete: 3}, 0},
-		{"retransmission after the window", tooLate, counterSnapshot{packets: 312, lost: 1, frames: 104, complete: 103}, 0},
-		{"sequence wraps", wrap, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0},
-		{"sender restarts", append(synthFrames(100, 0, 2, 3), synthFrames(30000, 500, 2, 3)...), counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 1},
-		{"stream starts mid-NAL", without(base, 100), counterSnapshot{packets: 11, lost: 0, frames: 4, complete: 3}, 0},
-		{"last frame unfinished", base[:10], counterSnapshot{packets: 10, lost: 0, frames: 3, complete: 3}, 0},
+		{"clean", base, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0, 0},
+		{"one lost mid-frame", without(base, 104), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0, 0},
+		{"lost then retransmitted out of order", late, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0, 0},
+		{"duplicate", dup, counterSnapshot{packets: 13, lost: 0, frames: 4, complete: 4}, 0, 1},
+		{"marker lost", without(base, 105), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0, 0},
+		{"first packet of a frame lost", without(base, 106), counterSnapshot{packets: 11, lost: 1, frames: 4, complete: 3}, 0, 0},
+		{"whole frame lost in transit", frameLost, counterSnapshot{packets: 9, lost: 3, frames: 4, complete: 3}, 0, 0},
+		{"frame skipped by the sender", skipped, counterSnapshot{packets: 9, lost: 0, frames: 4, complete: 3}, 0, 0},
+		{"retransmission after the window", tooLate, counterSnapshot{packets: 312, lost: 1, frames: 104, complete: 103}, 0, 1},
+		{"sequence wraps", wrap, counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 0, 0},
+		{"sender restarts", append(synthFrames(100, 0, 2, 3), synthFrames(30000, 500, 2, 3)...), counterSnapshot{packets: 12, lost: 0, frames: 4, complete: 4}, 1, 0},
+		{"stream starts mid-NAL", without(base, 100), counterSnapshot{packets: 11, lost: 0, frames: 4, complete: 3}, 0, 0},
+		{"last frame unfinished", base[:10], counterSnapshot{packets: 10, lost: 0, frames: 3, complete: 3}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +104,10 @@ func TestVideoStats(t *testing.T) {
 			}
 			v.flush()
 			got := v.counters.snapshot()
-			got.bytes = 0
+			if got.arrived != got.packets-uint64(tt.extra) {
+				t.Errorf("arrived %d, want the %d packets less %d duplicate or late", got.arrived, got.packets, tt.extra)
+			}
+			got.bytes, got.arrived = 0, 0
 			if got != tt.want {
 				t.Errorf("counters %+v, want %+v", got, tt.want)
 			}
