@@ -302,3 +302,43 @@ func (v *whepViewer) dead() bool {
 	}
 	return false
 }
+
+// WaitStream tries one viewer after another until one receives video,
+// for at most limit: the server is up, the camera live and its keyframe
+// cache filled, so the first step measures the fan-out and not the start.
+func WaitStream(ctx context.Context, cfg FanoutConfig, limit time.Duration) error {
+	cfg = cfg.withDefaults()
+	endpoint, err := url.Parse(cfg.WHEP)
+	if err != nil {
+		return fmt.Errorf("bench fanout: WHEP URL %q: %w", cfg.WHEP, err)
+	}
+	api, err := whepAPI(isLoopbackURL(endpoint))
+	if err != nil {
+		return fmt.Errorf("bench fanout: %w", err)
+	}
+	transport := &http.Transport{TLSClientConfig: cfg.TLSConfig}
+	defer transport.CloseIdleConnections()
+	target := &whepTarget{
+		endpoint: endpoint, token: cfg.Token, api: api,
+		client:     &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		frameTicks: uint32(90000 / cfg.FPS),
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		v, err := dialWHEP(ctx, target, min(10*time.Second, max(time.Until(deadline), time.Millisecond)))
+		if err == nil {
+			v.close()
+			return nil
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench fanout: no video from %s within %v: %w", cfg.WHEP, limit, err)
+		}
+		cfg.Log.Info("stream not ready yet", "err", err)
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return context.Cause(ctx)
+		}
+	}
+}
