@@ -29,10 +29,14 @@ type camera struct {
 	status  Status
 	running bool
 	stop    context.CancelFunc
+	// watchers counts WHEP viewers holding the camera (watch.go).
+	watchers int
+	// videoReady is closed once the camera has a video feed.
+	videoReady chan struct{}
 }
 
 func newCamera(r *Registry, c Camera) (*camera, error) {
-	cam := &camera{reg: r, cfg: c, rooms: map[string]bool{}, status: Status{ID: c.ID, Name: c.Name, State: string(ingest.StateConnecting)}}
+	cam := &camera{reg: r, cfg: c, rooms: map[string]bool{}, videoReady: make(chan struct{}), status: Status{ID: c.ID, Name: c.Name, State: string(ingest.StateConnecting)}}
 	if cam.status.Name == "" {
 		cam.status.Name = c.ID
 	}
@@ -79,9 +83,7 @@ func (c *camera) detach(roomID string) {
 			c.reg.media.DetachFeed(roomID, f)
 		}
 	}
-	if len(c.rooms) == 0 && !c.cfg.Preload && c.stop != nil {
-		c.stop()
-	}
+	c.stopIfUnusedLocked()
 }
 
 // begin marks the ingest running and gives it a context of its own.
@@ -133,6 +135,9 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	}
 	f, err := c.replaceFeed(&c.video, cap)
 	c.vcodec = codec
+	if f != nil {
+		c.markVideoReadyLocked()
+	}
 	if f != nil && c.subFeed != nil {
 		f.SetSubstream(c.subFeed)
 	}

@@ -58,6 +58,8 @@ type PeerOptions struct {
 	// ReceiveH265 is true when the browser decodes H.265; otherwise a
 	// camera whose main stream is H.265 is shown from its H.264 sub-stream.
 	ReceiveH265 bool
+	// PublishOnly peers (WHIP publishers) receive nothing.
+	PublishOnly bool
 }
 
 // maxPendingCandidates bounds candidates held until a remote description.

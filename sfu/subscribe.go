@@ -7,7 +7,7 @@ import "github.com/pion/webrtc/v4"
 func (p *Peer) subscribe(t published) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.downs[t] != nil {
+	if p.closed || p.opts.PublishOnly || p.downs[t] != nil {
 		return
 	}
 	if p.sub == nil {

@@ -72,13 +72,20 @@ func (c *session) handleJoin(m inbound) bool {
 	if m.Media != nil {
 		self.Media = *m.Media
 	}
-	h := c.srv.hubFor(room.ID, room.Name)
 	c.mu.Lock()
-	c.self, c.hub, c.sessionID = self, h, newSessionID()
+	c.self, c.sessionID = self, newSessionID()
+	c.mu.Unlock()
+	h, replaced, others, e := c.srv.enterRoom(c, room.ID, room.Name)
+	if e != nil {
+		c.sendError(e)
+		c.stop("refused: " + e.Code)
+		return false
+	}
+	c.mu.Lock()
+	c.hub = h
 	c.mu.Unlock()
 	c.log = c.log.With("room", room.ID, "participant", self.ID)
-
-	replaced, others := h.enter(c)
+	others = append(others, c.srv.whipParticipants(room.ID)...)
 	if replaced != nil {
 		replaced.sendError(&Error{Code: CodeReplaced, Message: "this link was opened in another window"})
 		replaced.stop("replaced")

@@ -57,8 +57,14 @@ type Server struct {
 	// in its room (defaults 5 s and 12 s).
 	PingInterval time.Duration
 	PongTimeout  time.Duration
+	// WHEP/WHIP (whep.go) and limits (limits.go).
+	AdminKey func(key string) bool // true for an admin API key; nil: none
+	Watch    CameraWatch           // nil: no camera can be watched over WHEP
+	Limits   Limits
 
 	upgrader websocket.Upgrader
+	whep     *whepRegistry
+	conns    *connLimiter
 
 	mu       sync.Mutex
 	hubs     map[string]*hub
@@ -79,6 +85,9 @@ func (s *Server) Init() {
 		s.PongTimeout = 12 * time.Second
 	}
 	s.hubs = map[string]*hub{}
+	s.Limits.setDefaults()
+	s.whep = newWHEPRegistry()
+	s.conns = newConnLimiter(s.Limits.ConnectionsPerIPPerMinute, time.Now)
 	s.shutdown = make(chan struct{})
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
@@ -92,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", s.serveWS)
 	mux.HandleFunc("GET /api/v1/join-info", s.serveJoinInfo)
+	s.whepRoutes(mux)
 	return mux
 }
 
@@ -104,6 +114,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.shutdown)
 	}
 	s.mu.Unlock()
+	s.shutdownWHEP()
 	done := make(chan struct{})
 	go func() {
 		s.sessions.Wait()
@@ -212,19 +223,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered the request
 	}
 	sess := newSession(s, conn, r)
-	sess.run()
-}
-
-// hubFor returns the presence hub of a room, creating it.
-func (s *Server) hubFor(roomID, name string) *hub {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.hubs[roomID]
-	if h == nil {
-		h = &hub{id: roomID, name: name, members: map[string]*session{}}
-		s.hubs[roomID] = h
+	// Over the address's budget, the page is told why, then closed.
+	if ok, wait := s.allowConnection(r); !ok {
+		sess.refuse(s.tooManyConnections(wait))
 	}
-	return h
+	sess.run()
 }
 
 // dropHubIfEmpty forgets a room's hub once nobody is in it.

@@ -35,6 +35,7 @@ type session struct {
 	userAgent  string
 
 	out      chan []byte
+	limit    *messageLimiter // read goroutine only
 	done     chan struct{}
 	stopOnce sync.Once
 	reason   string // why the session ended, set once with done
@@ -54,6 +55,7 @@ func newSession(srv *Server, conn *websocket.Conn, r *http.Request) *session {
 		remoteAddr: r.RemoteAddr,
 		userAgent:  r.UserAgent(),
 		out:        make(chan []byte, outQueue),
+		limit:      srv.newMessageLimiter(),
 		done:       make(chan struct{}),
 	}
 }
@@ -94,7 +96,12 @@ func (c *session) readLoop() {
 			}
 			return
 		}
-		_ = c.conn.SetReadDeadline(time.Now().Add(c.srv.PongTimeout))
+		now := time.Now()
+		_ = c.conn.SetReadDeadline(now.Add(c.srv.PongTimeout))
+		if !c.limit.allow(now) {
+			c.refuse(c.srv.tooManyMessages())
+			return
+		}
 		if !c.handle(data) {
 			return
 		}
