@@ -33,6 +33,8 @@ type camera struct {
 	watchers int
 	// videoReady is closed once the camera has a video feed.
 	videoReady chan struct{}
+
+	reconnects uint64 // live stream lost, see health.go
 }
 
 func newCamera(r *Registry, c Camera) (*camera, error) {
@@ -181,6 +183,9 @@ func (c *camera) replaceFeed(slot **sfu.Feed, codec webrtc.RTPCodecCapability) (
 // Status records and announces a state change.
 func (c *camera) Status(s ingest.Status) {
 	c.mu.Lock()
+	if lost(c.status.State, s.State) {
+		c.reconnects++
+	}
 	c.status = Status{
 		ID: c.cfg.ID, Name: c.status.Name, State: string(s.State), Reason: s.Reason,
 		Video: s.Video, Audio: s.Audio, AudioNote: s.AudioNote,

@@ -28,6 +28,7 @@ type Config struct {
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
 	Limits    Limits    `yaml:"limits"`
+	Metrics   Metrics   `yaml:"metrics"`
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`

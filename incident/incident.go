@@ -74,6 +74,9 @@ type Config struct {
 	LinkTTL time.Duration
 	Now     func() time.Time
 	Log     *slog.Logger
+
+	// Observer is told of alarms and invitations, for metrics (nil: none).
+	Observer Observer
 }
 
 // Service runs incidents.
@@ -107,6 +110,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	return &Service{cfg: cfg, mail: make(chan notify.Status, mailQueue)}, nil
 }
@@ -164,6 +170,7 @@ func (s *Service) record(ctx context.Context, e alarm.Event) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	s.cfg.Observer.AlarmRecorded(e.Source, outcomeOf(out))
 	if !known {
 		s.cfg.Log.Warn("alarm for no known site", "account", e.Account, "code", e.Code)
 	}
@@ -172,6 +179,7 @@ func (s *Service) record(ctx context.Context, e alarm.Event) (Outcome, error) {
 		if err := s.open(ctx, out.Incident, site, e); err != nil {
 			return Outcome{Incident: out.Incident, Opened: true}, err
 		}
+		s.observeInvited(site, a.ReceivedAt)
 	}
 	return Outcome{Incident: out.Incident, Opened: out.Opened, Duplicate: out.Duplicate}, nil
 }
