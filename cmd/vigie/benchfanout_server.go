@@ -58,6 +58,7 @@ func startFanoutServer(ctx context.Context, rtsp, clip string, stderr io.Writer)
 	childCtx := context.WithoutCancel(ctx)
 	if rtsp == "" {
 		addr := "127.0.0.1:" + freePort()
+		fmt.Fprintf(stderr, "bench fanout: starting the camera simulator on %s\n", addr)
 		s.camera, err = bench.StartChild(childCtx, exe, []string{"camera-sim", "--listen", addr, "--clip", clip}, nil)
 		if err != nil {
 			return s, err
