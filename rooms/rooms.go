@@ -198,6 +198,9 @@ func (a *API) Authorized(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// ValidKey reports whether key is an admin key (WHEP/WHIP use it too).
+func (a *API) ValidKey(key string) bool { return a.validKey(key) }
+
 // validKey compares in constant time against every key.
 func (a *API) validKey(key string) bool {
 	ok := 0

@@ -27,7 +27,8 @@ type testEnv struct {
 	now    time.Time
 }
 
-func newEnv(t *testing.T) *testEnv {
+// newEnv starts the server; opts change it before Init.
+func newEnv(t *testing.T, opts ...func(*Server)) *testEnv {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "vigie.db"))
 	if err != nil {
@@ -42,6 +43,9 @@ func newEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	srv := &Server{SFU: media, Tokens: signer, Store: st, PingInterval: 500 * time.Millisecond, PongTimeout: 3 * time.Second}
+	for _, o := range opts {
+		o(srv)
+	}
 	srv.Init()
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

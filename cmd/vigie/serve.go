@@ -167,7 +167,7 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true}); err != nil {
 		return err
 	}
-	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store}
+	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, Limits: signalingLimits(cfg.Limits)}
 	s.signaling.Init()
 	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
 		return err
@@ -175,11 +175,14 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	s.signaling.Cameras = s.cameras
 	s.rooms = &rooms.Service{Store: s.store, Cameras: s.cameras, Tokens: signer, DefaultTTL: cfg.Links.TTL.Std(), Log: log}
 	api := &rooms.API{Service: s.rooms, AdminKeys: adminKeys}
+	s.signaling.Watch, s.signaling.AdminKey = s.cameras, api.ValidKey
 
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler())
 	mux.Handle("/ws", s.signaling.Handler())
 	mux.Handle("/api/v1/join-info", s.signaling.Handler())
+	mux.Handle("/api/v1/whep/", s.signaling.Handler())
+	mux.Handle("/api/v1/whip/", s.signaling.Handler())
 	mux.Handle("/api/v1/rooms", api.Handler())
 	if s.incidents, err = s.startIncidents(ctx, cfg, signer, log); err != nil {
 		return err
