@@ -67,6 +67,13 @@ func New(cfg Config) *Metrics {
 		Name: "vigie_emails_total",
 		Help: "Invitation e-mail status changes: queued, sent, retrying (an attempt failed, another is due), failed (given up).",
 	}, []string{"state"})
+	// Every series exists from the start at 0, so that increase() sees
+	// the first alarm and the first e-mail.
+	for _, source := range []string{"dc09", "webhook", "console", "cli", "other"} {
+		for _, outcome := range []string{"opened", "joined", "duplicate", "logged"} {
+			m.alarms.WithLabelValues(source, outcome)
+		}
+	}
 	for _, state := range []string{"queued", "sent", "retrying", "failed"} {
 		m.emails.WithLabelValues(state)
 	}

@@ -194,6 +194,7 @@ func TestAlarmsMailAndSessions(t *testing.T) {
 		`vigie_alarms_received_total{outcome="joined",source="console"}`: 2,
 		`vigie_alarms_received_total{outcome="opened",source="cli"}`:     1,
 		`vigie_alarms_received_total{outcome="logged",source="other"}`:   1,
+		`vigie_alarms_received_total{outcome="opened",source="webhook"}`: 0,
 		`vigie_emails_total{state="queued"}`:                             2,
 		`vigie_emails_total{state="sent"}`:                               1,
 		`vigie_emails_total{state="retrying"}`:                           1,

@@ -43,7 +43,7 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 	inc := &incidents{cancel: cancel}
 	inc.outbox, err = notify.NewOutbox(notify.OutboxConfig{
 		Transport: transport, Store: s.store, Log: log,
-		OnStatus: func(st notify.Status) { inc.service.OnMailStatus(st) },
+		OnStatus: func(st notify.Status) { s.metrics.MailStatus(st.State); inc.service.OnMailStatus(st) },
 	})
 	if err != nil {
 		cancel()
@@ -52,7 +52,7 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 	inc.service, err = incident.New(incident.Config{
 		Store: s.store, Cameras: s.cameras, Mailer: inc.outbox, Tokens: signer,
 		Directory: incident.NewDirectory(cfg), CentrePhone: cfg.Incidents.CentrePhone,
-		EscalateAfter: cfg.Incidents.EscalateAfter.Std(), Log: log,
+		EscalateAfter: cfg.Incidents.EscalateAfter.Std(), Log: log, Observer: s.metrics,
 	})
 	if err != nil {
 		cancel()

@@ -109,6 +109,7 @@ type server struct {
 	sfu       *sfu.SFU
 	cameras   *cameras.Registry
 	incidents *incidents // nil without sites
+	metrics   *serverMetrics
 	signaling *signaling.Server
 	rooms     *rooms.Service
 	http      *http.Server
@@ -178,6 +179,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	s.signaling.Watch, s.signaling.AdminKey = s.cameras, api.ValidKey
 
 	mux := http.NewServeMux()
+	if s.metrics, err = s.startMetrics(mux); err != nil {
+		return err
+	}
 	mux.Handle("/", web.Handler())
 	mux.Handle("/ws", s.signaling.Handler())
 	mux.Handle("/api/v1/join-info", s.signaling.Handler())
@@ -268,6 +272,7 @@ func (s *server) close() {
 	if s.sfu != nil {
 		s.sfu.Close()
 	}
+	s.metrics.close()
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			s.log.Error("close store", "err", err)
