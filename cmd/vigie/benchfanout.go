@@ -144,7 +144,7 @@ func benchFanoutCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for on the command line
 		}
 	} else {
-		srv, err := startFanoutServer(ctx, f.rtsp, f.clip, stderr)
+		srv, err := startFanoutServer(ctx, f.rtsp, f.clip, f.steps[len(f.steps)-1], stderr)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ type fanoutServer struct {
 // startFanoutServer starts the camera simulator (when rtsp is empty) and
 // vigie, and waits until vigie is ready. The children are stopped by stop,
 // or killed with this process if it dies first; ctx only bounds the start.
-func startFanoutServer(ctx context.Context, rtsp, clip string, stderr io.Writer) (s *fanoutServer, err error) {
+func startFanoutServer(ctx context.Context, rtsp, clip string, maxViewers int, stderr io.Writer) (s *fanoutServer, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench fanout: own executable: %w", err)
@@ -69,7 +69,7 @@ func startFanoutServer(ctx context.Context, rtsp, clip string, stderr io.Writer)
 		rtsp = "rtsp://" + addr + "/" + clip
 	}
 	cfgPath := filepath.Join(dir, "vigie.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fanoutConfigYAML(dir, s.listen, s.metrics, s.key, rtsp)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(fanoutConfigYAML(dir, s.listen, s.metrics, s.key, rtsp, maxViewers)), 0o600); err != nil {
 		return s, err
 	}
 	fmt.Fprintf(stderr, "bench fanout: starting vigie (data %s) with camera %s\n", dir, rtsp)
@@ -81,8 +81,9 @@ func startFanoutServer(ctx context.Context, rtsp, clip string, stderr io.Writer)
 }
 
 // fanoutConfigYAML is the child vigie's configuration: one preloaded
-// camera, an admin key for WHEP, metrics on loopback, warnings only.
-func fanoutConfigYAML(dir, listen, metrics, key, rtsp string) string {
+// camera, an admin key for WHEP, metrics on loopback, warnings only, and
+// limits that let one address open maxViewers WHEP sessions at once.
+func fanoutConfigYAML(dir, listen, metrics, key, rtsp string, maxViewers int) string {
 	q := strconv.Quote
 	return fmt.Sprintf(`# Written by vigie bench fanout.
 listen: %s
@@ -94,13 +95,24 @@ log:
   format: text
 metrics:
   listen: %s
+limits:
+  max_whep_sessions: %d
+  connections_per_ip_per_minute: %d
 cameras:
   - id: bench
     name: bench
     url: %s
     preload: true
-`, q(listen), q(dir), q(key), q(metrics), q(rtsp))
+`, q(listen), q(dir), q(key), q(metrics), maxViewers+fanoutSpareSessions, fanoutConnectionsPerMinute, q(rtsp))
 }
+
+// The child vigie's limits: room for the bench's probe viewers and
+// replacements of failed ones, and no refusal of a ramp's new connections
+// from its one address (600 viewers in well under a minute).
+const (
+	fanoutSpareSessions        = 50
+	fanoutConnectionsPerMinute = 1_000_000
+)
 
 func randomKey() string {
 	b := make([]byte, 32)

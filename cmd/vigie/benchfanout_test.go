@@ -2,12 +2,15 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"vigie/bench"
+	"vigie/config"
 )
 
 func TestParseFanoutFlags(t *testing.T) {
@@ -53,5 +56,30 @@ func TestParseFanoutFlags(t *testing.T) {
 	}
 	if f.cfg.Duration != 10*time.Second || f.cfg.Settle != time.Second || f.cfg.Concurrency != 8 || f.cfg.FPS != 30 || f.clip != "bench2m" {
 		t.Errorf("flags %+v", f)
+	}
+}
+
+// TestFanoutConfigYAML: the child vigie's generated configuration loads
+// and says what the bench relies on.
+func TestFanoutConfigYAML(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vigie.yaml")
+	key := randomKey()
+	yaml := fanoutConfigYAML(dir, "127.0.0.1:1", "127.0.0.1:2", key, "rtsp://127.0.0.1:3/bench2m", 600)
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, yaml)
+	}
+	if !slices.Equal(cfg.Admin.APIKeys, []string{key}) || cfg.Metrics.Listen != "127.0.0.1:2" || cfg.Data != dir || cfg.Listen != "127.0.0.1:1" {
+		t.Errorf("config %+v", cfg)
+	}
+	if len(cfg.Cameras) != 1 || cfg.Cameras[0].ID != "bench" || !cfg.Cameras[0].Preload || cfg.Cameras[0].URL != "rtsp://127.0.0.1:3/bench2m" {
+		t.Errorf("cameras %+v", cfg.Cameras)
+	}
+	if cfg.Limits.MaxWHEPSessions < 600 || cfg.Limits.ConnectionsPerIPPerMinute < 600 || cfg.Limits.MaxRooms != config.DefaultLimits().MaxRooms {
+		t.Errorf("limits %+v", cfg.Limits)
 	}
 }
