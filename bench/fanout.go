@@ -229,10 +229,15 @@ type stepSample struct {
 	live    []bool            // connection still up
 	server  serverSample
 	self    time.Duration
+	drops   uint64 // host UDP receive-buffer drops
+	dropsOK bool
 }
 
 func (r *fanoutRun) sample(ctx context.Context) stepSample {
 	s := stepSample{at: time.Now(), self: selfCPU(), server: r.probe.sample(ctx)}
+	if d, err := udpReceiveDrops(); err == nil {
+		s.drops, s.dropsOK = d, true
+	}
 	s.viewers = make([]counterSnapshot, len(r.viewers))
 	s.live = make([]bool, len(r.viewers))
 	for i, v := range r.viewers {
@@ -254,6 +259,11 @@ func measureStep(n int, before, after stepSample, probe *serverProbe) FanoutStep
 		LatencyP99:     math.NaN(),
 		MemPerViewer:   math.NaN(),
 		FramesComplete: math.NaN(),
+		FPSPerViewer:   math.NaN(),
+		HostUDPDrops:   -1,
+	}
+	if before.dropsOK && after.dropsOK {
+		st.HostUDPDrops = int64(after.drops - before.drops)
 	}
 	var packets, bytes, frames, complete uint64
 	var losses []float64
@@ -289,6 +299,9 @@ func measureStep(n int, before, after stepSample, probe *serverProbe) FanoutStep
 	}
 	if frames > 0 {
 		st.FramesComplete = float64(complete) / float64(frames)
+	}
+	if st.Connected > 0 {
+		st.FPSPerViewer = float64(complete) / secs / float64(st.Connected)
 	}
 	probe.fill(&st, before.server, after.server)
 	return st

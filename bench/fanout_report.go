@@ -27,6 +27,8 @@ type FanoutStep struct {
 
 	LossMean, LossWorst float64 // share of video packets still missing after the recovery window, per viewer
 	FramesComplete      float64 // share of video frames with every packet, frames that never came counted
+	FPSPerViewer        float64 // complete frames a second, per connected viewer: the camera's rate when all is well
+	HostUDPDrops        int64   // datagrams this host dropped on full socket buffers in the window (-1 unknown): the bench, or another program, fell behind
 
 	LatencyP50, LatencyP99 float64 // server's forwarding latency over the window, seconds
 	MemPerViewer           float64 // server's resident memory growth per connected viewer, bytes
@@ -41,15 +43,19 @@ type FanoutResult struct {
 // WriteTable writes one line per step, then the failure reasons.
 func (r FanoutResult) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%7s %5s %4s %9s %9s %8s %7s %8s %7s %7s %8s %7s %7s %8s\n",
+	fmt.Fprintf(&b, "%7s %5s %4s %9s %9s %8s %7s %8s %7s %7s %8s %5s %7s %7s %8s %8s\n",
 		"viewers", "conn", "fail", "srv-cores", "tool-core", "pkt/s", "Mbit/s", "Mbit/s/v",
-		"loss%", "worst%", "frames%", "p50 ms", "p99 ms", "KiB/view")
+		"loss%", "worst%", "frames%", "fps/v", "p50 ms", "p99 ms", "KiB/view", "udp-drop")
 	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "%7d %5d %4d %9s %9s %8.0f %7.1f %8.3f %7s %7s %8s %7s %7s %8s\n",
+		drops := "?"
+		if s.HostUDPDrops >= 0 {
+			drops = fmt.Sprint(s.HostUDPDrops)
+		}
+		fmt.Fprintf(&b, "%7d %5d %4d %9s %9s %8.0f %7.1f %8.3f %7s %7s %8s %5s %7s %7s %8s %8s\n",
 			s.Viewers, s.Connected, s.Failed, num(s.ServerCPU, 2), num(s.ToolCPU, 2),
 			s.PacketsPerSec, s.Mbps, s.MbpsPerViewer,
-			num(100*s.LossMean, 3), num(100*s.LossWorst, 3), num(100*s.FramesComplete, 2),
-			num(1000*s.LatencyP50, 2), num(1000*s.LatencyP99, 2), num(s.MemPerViewer/1024, 0))
+			num(100*s.LossMean, 3), num(100*s.LossWorst, 3), num(100*s.FramesComplete, 2), num(s.FPSPerViewer, 1),
+			num(1000*s.LatencyP50, 2), num(1000*s.LatencyP99, 2), num(s.MemPerViewer/1024, 0), drops)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "failed: %s\n", e)
@@ -90,6 +96,8 @@ type jsonFanoutStep struct {
 	LossMean         *float64 `json:"loss_mean"`
 	LossWorst        *float64 `json:"loss_worst"`
 	FramesComplete   *float64 `json:"frames_complete"`
+	FPSPerViewer     *float64 `json:"fps_per_viewer"`
+	HostUDPDrops     *int64   `json:"host_udp_drops"`
 	LatencyP50       *float64 `json:"server_latency_p50_ms"`
 	LatencyP99       *float64 `json:"server_latency_p99_ms"`
 	MemPerViewer     *float64 `json:"server_bytes_per_viewer"`
@@ -112,9 +120,15 @@ func (r FanoutResult) JSON() ([]byte, error) {
 			LossMean:         jsonNum(s.LossMean, 6),
 			LossWorst:        jsonNum(s.LossWorst, 6),
 			FramesComplete:   jsonNum(s.FramesComplete, 6),
+			FPSPerViewer:     jsonNum(s.FPSPerViewer, 2),
 			LatencyP50:       jsonNum(1000*s.LatencyP50, 3),
 			LatencyP99:       jsonNum(1000*s.LatencyP99, 3),
 			MemPerViewer:     jsonNum(s.MemPerViewer, 0),
+		}
+	}
+	for i, s := range r.Steps {
+		if s.HostUDPDrops >= 0 {
+			steps[i].HostUDPDrops = &r.Steps[i].HostUDPDrops
 		}
 	}
 	errs := r.Errors

@@ -22,7 +22,7 @@ import (
 
 // whepTestServer is a small, real WHEP server: pion peer connections that
 // answer the viewers' offers and send one shared H.264 track at 25 fps,
-// five packets a frame, answering NACKs. dropEvery > 0 skips every such
+// ten 500-byte packets a frame (1 Mbit/s), answering NACKs. dropEvery > 0 skips every such
 // sequence number for good, as a lossy sender would. Its /metrics has a
 // histogram of how long writing each packet to every viewer took.
 type whepTestServer struct {
@@ -38,6 +38,10 @@ type whepTestServer struct {
 }
 
 var latencyBounds = []float64{0.0001, 0.001, 0.01}
+
+// packetsPerFrame of the test server's stream: 250 packets a second, so
+// the 256-packet recovery window judges packets about 1 s after they come.
+const packetsPerFrame = 10
 
 func startWHEPTestServer(t *testing.T, dropEvery uint16) *whepTestServer {
 	t.Helper()
@@ -184,31 +188,32 @@ func (s *whepTestServer) openSessions() int {
 	return len(s.sessions)
 }
 
-// send writes 25 frames a second of five 1000-byte FU-A packets (an IDR
+// send writes 25 frames a second of ten 500-byte FU-A packets (an IDR
 // every 100 frames) until stop.
 func (s *whepTestServer) send(stop <-chan struct{}) {
 	tick := time.NewTicker(40 * time.Millisecond)
 	defer tick.Stop()
 	var seq uint16
-	payload := make([]byte, 1000)
+	payload := make([]byte, 500)
 	for frame := uint32(0); ; frame++ {
 		nalType := byte(1)
 		if frame%100 == 0 {
 			nalType = 5
 		}
-		for i := range 5 {
+		for i := range packetsPerFrame {
 			payload[0], payload[1] = 0x7C, nalType
 			if i == 0 {
 				payload[1] |= 0x80
 			}
-			if i == 4 {
+			last := i == packetsPerFrame-1
+			if last {
 				payload[1] |= 0x40
 			}
 			seq++
 			if s.dropEvery > 0 && seq%s.dropEvery == 0 {
 				continue
 			}
-			p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: frame * 3600, Marker: i == 4}, Payload: payload}
+			p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: frame * 3600, Marker: last}, Payload: payload}
 			start := time.Now()
 			_ = s.track.WriteRTP(&p)
 			s.observe(time.Since(start).Seconds())
@@ -235,19 +240,20 @@ func TestFanoutMeasuresViewers(t *testing.T) {
 	tests := []struct {
 		name      string
 		dropEvery uint16
+		steps     []int
 		wantLoss  float64 // per viewer, about
 		minFrames float64 // complete ratio at least
 		maxFrames float64 // and at most
 	}{
-		{"clean", 0, 0, 0.99, 1},
-		{"sender loses one packet in 50", 50, 0.02, 0.80, 0.95}, // one frame in ten misses a packet
+		{"clean, viewers kept from step to step", 0, []int{1, 3}, 0, 0.99, 1},
+		{"sender loses one packet in 50", 50, []int{3}, 0.02, 0.75, 0.85}, // one frame in five misses a packet
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startWHEPTestServer(t, tt.dropEvery)
 			res, err := Fanout(t.Context(), FanoutConfig{
-				WHEP: srv.hs.URL + "/whep", Token: "k", Steps: []int{1, 3},
-				Duration: 2 * time.Second, Settle: 500 * time.Millisecond,
+				WHEP: srv.hs.URL + "/whep", Token: "k", Steps: tt.steps,
+				Duration: 2 * time.Second, Settle: 1500 * time.Millisecond,
 				PID: os.Getpid(), Metrics: srv.hs.URL + "/metrics", Log: testLog(t),
 			})
 			if err != nil {
@@ -258,7 +264,7 @@ func TestFanoutMeasuresViewers(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("\n%s", table.String())
-			if len(res.Steps) != 2 || len(res.Errors) != 0 {
+			if len(res.Steps) != len(tt.steps) || len(res.Errors) != 0 {
 				t.Fatalf("steps %d, errors %v", len(res.Steps), res.Errors)
 			}
 			for _, st := range res.Steps {
@@ -279,15 +285,21 @@ func checkStep(t *testing.T, st FanoutStep, wantLoss, minFrames, maxFrames float
 	if st.Connected != st.Viewers || st.Failed != 0 {
 		t.Errorf("%d viewers: %d connected, %d failed", st.Viewers, st.Connected, st.Failed)
 	}
-	// 125 packets a second are sent; the window edges cut a few.
-	if st.PacketsPerViewer < 100*(1-wantLoss) || st.PacketsPerViewer > 140 {
-		t.Errorf("%.1f packets/s per viewer, want about 125", st.PacketsPerViewer)
+	// 250 packets a second are sent; the window edges cut a few.
+	if st.PacketsPerViewer < 220*(1-wantLoss) || st.PacketsPerViewer > 280 {
+		t.Errorf("%.1f packets/s per viewer, want about 250", st.PacketsPerViewer)
 	}
 	if st.MbpsPerViewer < 0.8 || st.MbpsPerViewer > 1.2 {
 		t.Errorf("%.3f Mbit/s per viewer, want about 1", st.MbpsPerViewer)
 	}
 	if math.Abs(st.LossMean-wantLoss) > 0.01 || st.LossWorst < st.LossMean {
 		t.Errorf("loss mean %.4f worst %.4f, want about %.2f", st.LossMean, st.LossWorst, wantLoss)
+	}
+	if fps := st.FPSPerViewer / st.FramesComplete; fps < 22 || fps > 28 {
+		t.Errorf("%.1f frames/s per viewer (%.1f complete), want about 25", fps, st.FPSPerViewer)
+	}
+	if st.HostUDPDrops < 0 {
+		t.Errorf("host UDP drops unknown")
 	}
 	if st.FramesComplete < minFrames || st.FramesComplete > maxFrames {
 		t.Errorf("frames complete %.3f, want in [%.2f, %.2f]", st.FramesComplete, minFrames, maxFrames)

@@ -22,7 +22,8 @@ import (
 // whepAPI builds the pion API every WHEP viewer shares: the default codecs,
 // a NACK generator (so losses are repaired as a browser's would be) and
 // RTCP receiver reports; no congestion control. A server on this host is
-// reached on loopback only, one socket per viewer.
+// reached on loopback only, one socket per viewer, each with a receive
+// buffer of viewerReadBuffer.
 func whepAPI(loopback bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -36,6 +37,11 @@ func whepAPI(loopback bool) (*webrtc.API, error) {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}
 	var se webrtc.SettingEngine
+	n, err := newBufferedNet(viewerReadBuffer)
+	if err != nil {
+		return nil, err
+	}
+	se.SetNet(n)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if loopback {
@@ -88,8 +94,8 @@ type whepViewer struct {
 
 // dialWHEP negotiates one viewer and waits for its first video packet.
 // On error the viewer is already closed.
-func dialWHEP(ctx context.Context, t *whepTarget, timeout time.Duration) (*whepViewer, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func dialWHEP(parent context.Context, t *whepTarget, timeout time.Duration) (*whepViewer, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	v := &whepViewer{target: t, video: newVideoStats(t.frameTicks, false), media: make(chan struct{})}
 	err := v.negotiate(ctx)
@@ -99,6 +105,9 @@ func dialWHEP(ctx context.Context, t *whepTarget, timeout time.Duration) (*whepV
 		case <-ctx.Done():
 			err = fmt.Errorf("no video within %v (connection %s)", timeout, v.connectionState())
 		}
+	}
+	if err != nil && parent.Err() != nil {
+		err = parent.Err() // stopped, not failed
 	}
 	if err != nil {
 		v.close()
