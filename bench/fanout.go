@@ -337,7 +337,7 @@ func WaitStream(ctx context.Context, cfg FanoutConfig, limit time.Duration) erro
 		frameTicks: uint32(90000 / cfg.FPS),
 	}
 	deadline := time.Now().Add(limit)
-	for {
+	for try := 0; ; try++ {
 		v, err := dialWHEP(ctx, target, min(10*time.Second, max(time.Until(deadline), time.Millisecond)))
 		if err == nil {
 			v.close()
@@ -349,7 +349,9 @@ func WaitStream(ctx context.Context, cfg FanoutConfig, limit time.Duration) erro
 		if time.Now().After(deadline) {
 			return fmt.Errorf("bench fanout: no video from %s within %v: %w", cfg.WHEP, limit, err)
 		}
-		cfg.Log.Info("stream not ready yet", "err", err)
+		if try%10 == 0 { // every 5 s or so
+			cfg.Log.Info("stream not ready yet", "err", err)
+		}
 		if err := sleep(ctx, 500*time.Millisecond); err != nil {
 			return context.Cause(ctx)
 		}
