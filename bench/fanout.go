@@ -109,6 +109,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) (FanoutResult, error) {
 	for _, n := range cfg.Steps {
 		step, err := r.step(ctx, n)
 		if err != nil {
+			res.Errors = r.errors
 			return res, err
 		}
 		res.Steps = append(res.Steps, step)
@@ -317,7 +318,7 @@ func (v *whepViewer) dead() bool {
 }
 
 // WaitStream tries one viewer after another until one receives video,
-// for at most limit: the server is up, the camera live and its keyframe
+// for about limit: the server is up, the camera live and its keyframe
 // cache filled, so the first step measures the fan-out and not the start.
 func WaitStream(ctx context.Context, cfg FanoutConfig, limit time.Duration) error {
 	cfg = cfg.withDefaults()
@@ -338,7 +339,8 @@ func WaitStream(ctx context.Context, cfg FanoutConfig, limit time.Duration) erro
 	}
 	deadline := time.Now().Add(limit)
 	for try := 0; ; try++ {
-		v, err := dialWHEP(ctx, target, min(10*time.Second, max(time.Until(deadline), time.Millisecond)))
+		// Each try gets at least 2 s, so the last one's answer is the reason given.
+		v, err := dialWHEP(ctx, target, min(10*time.Second, max(time.Until(deadline), 2*time.Second)))
 		if err == nil {
 			v.close()
 			return nil

@@ -399,3 +399,32 @@ func TestFanoutConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitStream(t *testing.T) {
+	srv := startWHEPTestServer(t, 0)
+	tests := []struct {
+		name    string
+		url     string
+		token   string
+		wantErr string
+	}{
+		{"ready", srv.hs.URL + "/whep", "k", ""},
+		{"refused until the limit", srv.hs.URL + "/whep", "wrong", "401 Unauthorized"},
+		{"no such endpoint", srv.hs.URL + "/nope", "k", "404"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := WaitStream(t.Context(), FanoutConfig{WHEP: tt.url, Token: tt.token, Log: testLog(t)}, time.Second)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	if n := srv.openSessions(); n != 0 {
+		t.Errorf("%d probe sessions left open", n)
+	}
+}
