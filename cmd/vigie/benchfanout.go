@@ -76,6 +76,9 @@ func parseFanoutFlags(args []string, stderr io.Writer) (fanoutFlags, error) {
 		return f, err
 	}
 	f.steps = steps
+	if f.cfg.Settle == 0 {
+		f.cfg.Settle = -1 // asked for none; 0 in the config means the default
+	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	return f, f.check(set)

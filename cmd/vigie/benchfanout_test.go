@@ -50,6 +50,9 @@ func TestParseFanoutFlags(t *testing.T) {
 			}
 		})
 	}
+	if f, err := parseFanoutFlags([]string{"--settle", "0s"}, io.Discard); err != nil || f.cfg.Settle >= 0 {
+		t.Errorf("--settle 0s: %v, settle %v, want none", err, f.cfg.Settle)
+	}
 	f, err := parseFanoutFlags([]string{"--duration", "10s", "--settle", "1s", "--concurrency", "8", "--fps", "30"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
