@@ -19,6 +19,11 @@ type camera struct {
 	ingest    *ingest.Camera
 	subIngest *ingest.Camera // nil without a sub-stream
 
+	// Under mu too: the WHEP viewers holding the camera (watch.go), and a
+	// channel closed once the camera has a video feed.
+	watchers   int
+	videoReady chan struct{}
+
 	mu      sync.Mutex
 	rooms   map[string]bool
 	video   *sfu.Feed
@@ -29,11 +34,6 @@ type camera struct {
 	status  Status
 	running bool
 	stop    context.CancelFunc
-	// watchers counts WHEP viewers holding the camera (watch.go).
-	watchers int
-	// videoReady is closed once the camera has a video feed.
-	videoReady chan struct{}
-
 	reconnects uint64 // live stream lost, see health.go
 }
 

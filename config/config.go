@@ -19,6 +19,7 @@ type Config struct {
 	Admin     Admin     `yaml:"admin"`
 	Log       Log       `yaml:"log"`
 	Links     Links     `yaml:"links"`
+	Limits    Limits    `yaml:"limits"`
 	Cameras   []Camera  `yaml:"cameras"`
 	Sites     []Site    `yaml:"sites"`
 	Contacts  []Contact `yaml:"contacts"`
@@ -27,7 +28,6 @@ type Config struct {
 	Webhooks  []Webhook `yaml:"webhooks"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
-	Limits    Limits    `yaml:"limits"`
 	Metrics   Metrics   `yaml:"metrics"`
 
 	// Operators are the users of the operator console (/console).

@@ -53,10 +53,10 @@ func (c Config) problems() []string {
 		}
 	}
 	p = append(p, checkCameras(c.Cameras)...)
+	p = append(p, checkLimits(c.Limits)...)
 	p = append(p, checkDirectory(c)...)
 	p = append(p, checkAlarms(c)...)
 	p = append(p, checkOperators(c.Operators)...)
-	p = append(p, checkLimits(c.Limits)...)
 	p = append(p, checkMetrics(c.Metrics)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))

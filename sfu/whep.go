@@ -89,7 +89,9 @@ func (s *SFU) watch(ctx context.Context, id, offer string, opts PeerOptions, onE
 		return nil, fmt.Errorf("new WHEP peer connection: %w", err)
 	}
 	v := &Viewer{pc: pc, log: s.cfg.Log.With("whep", id), onEnd: onEnd}
-	v.peer = &Peer{id: id, opts: opts, log: v.log, sub: pc, subConnected: make(chan struct{})}
+	// A room of its own, in no map of the SFU: it only links the peer
+	// to the SFU's shared parts.
+	v.peer = &Peer{id: id, room: newRoom("whep-"+id, s), opts: opts, log: v.log, sub: pc, subConnected: make(chan struct{})}
 	pc.OnConnectionStateChange(v.stateChanged)
 	if err := v.start(ctx, offer, tracks(), mainStream); err != nil {
 		v.Close()

@@ -144,10 +144,23 @@ func TestTooManyConnections(t *testing.T) {
 	e.joinRaw(room, "p_a", "Alice")
 	e.dial()
 	c := e.dial()
-	if m := c.expect("error"); m["code"] != CodeTooManyConnections {
-		t.Fatalf("third connection got %v", m)
+	// A join sent at once is not handled: the connection is refused.
+	c.send(map[string]any{"type": "join", "token": e.token(room, "p_b", "Bob", time.Hour)})
+	var got []any
+	timeout := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case m, ok := <-c.in:
+			if open = ok; ok {
+				got = append(got, m["type"], m["code"])
+			}
+		case <-timeout:
+			t.Fatalf("connection still open after 10 s; got %v", got)
+		}
 	}
-	c.expectClosed()
+	if len(got) != 2 || got[0] != "error" || got[1] != CodeTooManyConnections {
+		t.Fatalf("third connection got %v, want only error %s", got, CodeTooManyConnections)
+	}
 	_, offer := whepOffer(t)
 	resp := e.request(http.MethodPost, "/api/v1/whep/cameras/entree", testAdminKey, mimeSDP, offer)
 	if resp.StatusCode != http.StatusTooManyRequests {

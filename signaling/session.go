@@ -96,6 +96,11 @@ func (c *session) readLoop() {
 			}
 			return
 		}
+		select {
+		case <-c.done:
+			return // refused or ending: nothing more is handled
+		default:
+		}
 		now := time.Now()
 		_ = c.conn.SetReadDeadline(now.Add(c.srv.PongTimeout))
 		if !c.limit.allow(now) {
