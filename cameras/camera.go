@@ -34,6 +34,7 @@ type camera struct {
 	status  Status
 	running bool
 	stop    context.CancelFunc
+
 	reconnects uint64 // live stream lost, see health.go
 }
 
