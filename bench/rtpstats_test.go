@@ -172,3 +172,46 @@ func TestParseRTPHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoStatsNoAllocation: reading a packet's header and counting it
+// allocates nothing, so hundreds of viewers cost the bench no garbage.
+func TestVideoStatsNoAllocation(t *testing.T) {
+	pkts := synthFrames(0, 0, 200, 10)
+	raw := make([][]byte, len(pkts))
+	for i, p := range pkts {
+		raw[i] = p.bytes(t)
+	}
+	v := newVideoStats(3600, false)
+	i := 0
+	allocs := testing.AllocsPerRun(5000, func() {
+		b := raw[i%len(raw)]
+		i++
+		if h, ok := parseRTPHeader(b); ok {
+			v.push(h, len(b))
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per packet", allocs)
+	}
+}
+
+func BenchmarkVideoStatsPush(b *testing.B) {
+	pkts := synthFrames(0, 0, 1000, 10)
+	raw := make([][]byte, len(pkts))
+	for i, p := range pkts {
+		buf, err := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: p.seq, Timestamp: p.frame * 3600, Marker: p.marker}, Payload: []byte{0x7C, 0x05, 0, 0}}).Marshal()
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw[i] = buf
+	}
+	v := newVideoStats(3600, false)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		buf := raw[i%len(raw)]
+		i++
+		h, _ := parseRTPHeader(buf)
+		v.push(h, len(buf))
+	}
+}
