@@ -14,7 +14,7 @@ import (
 // vigie and the camera simulator as child processes (this test binary
 // acting as vigie), three WHEP viewers measured for three seconds.
 func TestBenchFanoutEndToEnd(t *testing.T) {
-	t.Setenv(envRunAsVigie, "1")
+	t.Setenv(runMainEnv, "1")
 	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
 	err := benchFanoutCommand(t.Context(), []string{"--viewers", "3", "--duration", "3s", "--settle", "1s"}, stdout, stderr)
 	if err != nil {

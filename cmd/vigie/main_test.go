@@ -1,24 +1,18 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 	"testing"
 )
 
-// envRunAsVigie makes this test binary run as vigie itself: the commands
-// that start vigie as a child process (bench fanout) run os.Executable(),
-// which in tests is this binary.
-const envRunAsVigie = "VIGIE_TEST_RUN_AS_VIGIE"
+// runMainEnv makes the test binary act as the vigie binary: tests that
+// need vigie as a child process (in another network namespace) run
+// themselves with it set, so they test this very build.
+const runMainEnv = "VIGIE_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envRunAsVigie) == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-		stop()
-		os.Exit(code)
+	if os.Getenv(runMainEnv) == "1" {
+		main() // exits
 	}
 	os.Exit(m.Run())
 }
