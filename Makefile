@@ -19,10 +19,10 @@ E2E_FLAGS ?= --test-concurrency=1 --test-reporter=spec
 # Screenshots and logs in e2e/test-results/ are those of the last run only.
 E2E       := rm -rf e2e/test-results && cd e2e && node --test $(E2E_FLAGS)
 
-.PHONY: help build run test deps vet unit e2e bench lint fuzz clean
+.PHONY: help build run test deps vet unit e2e bench bench-fanout lint fuzz clean
 
 help: ## list the targets
-	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## compile bin/vigie (version from git describe)
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/vigie
@@ -48,6 +48,13 @@ e2e: deps build ## the browser tests only (Debian Chromium through playwright-co
 
 bench: ## SFU benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./sfu/...
+
+# Viewers per step and measurement window of `make bench-fanout`.
+FANOUT_VIEWERS  ?= 10,50,100,200,400,600
+FANOUT_DURATION ?= 30s
+
+bench-fanout: build ## viewers of one 2 Mbit/s camera vigie serves: the default ramp (minutes)
+	./$(BIN) bench fanout --viewers $(FANOUT_VIEWERS) --duration $(FANOUT_DURATION)
 
 lint: ## gofmt must have nothing to say; go vet
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './e2e/*')); \

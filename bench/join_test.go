@@ -149,7 +149,7 @@ func benchGoroutines() string {
 	buf = buf[:runtime.Stack(buf, true)]
 	var left []string
 	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if strings.Contains(g, "vigie/bench.(*") && !strings.Contains(g, "vigie/bench.Test") && !strings.Contains(g, "vigie/bench.(*fakeCamera)") {
+		if strings.Contains(g, "vigie/bench.(*") && !strings.Contains(g, "vigie/bench.Test") && !strings.Contains(g, "vigie/bench.(*fakeCamera)") && !strings.Contains(g, "vigie/bench.(*whepTestServer)") {
 			left = append(left, g)
 		}
 	}

@@ -51,6 +51,7 @@ func catalogue() []clipSource {
 		{path: "/bframes", ts: "bframes.ts"},
 		{path: "/aac", ts: "aac.ts"},
 		{path: "/g711", ts: "g711.ts", ulaw: "g711.ulaw"},
+		{path: "/bench2m", ts: "bench2m.ts"},
 	}
 }
 

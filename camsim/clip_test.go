@@ -26,6 +26,7 @@ func TestClips(t *testing.T) {
 		{path: "/bframes", codecs: []string{"H264"}, gop: 2 * time.Second, reordered: true},
 		{path: "/aac", codecs: []string{"H264", "MPEG-4 Audio"}, gop: 4 * time.Second},
 		{path: "/g711", codecs: []string{"H264", "G711"}, gop: 4 * time.Second},
+		{path: "/bench2m", codecs: []string{"H264"}, gop: 4 * time.Second},
 	}
 	sources := map[string]clipSource{}
 	for _, src := range catalogue() {

@@ -5,7 +5,8 @@
 //
 // Paths: /main (H.264 720p, 4 s GOP), /sub (H.264 360p), /h265 (H.265 720p),
 // /bframes (H.264 with B-frames, 2 s GOP), /aac (H.264 + AAC), /g711
-// (H.264 + G.711 μ-law). Every clip lasts 8 s; RTP timestamps and sequence
+// (H.264 + G.711 μ-law), /bench2m (H.264 720p at a steady 2 Mbit/s, 4 s GOP,
+// for load tests). Every clip lasts 8 s; RTP timestamps and sequence
 // numbers run on across loops. A client joins mid-GOP and must wait for the
 // next keyframe (at most 4 s on /main), as with a real camera.
 package camsim
@@ -13,8 +14,10 @@ package camsim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +28,11 @@ type Config struct {
 	Addr string // RTSP listen address, e.g. "127.0.0.1:8554"; "127.0.0.1:0" picks a free port
 	User string // when set, clients must authenticate (Basic and Digest accepted)
 	Pass string
-	Log  *slog.Logger
+	// Paths limits the cameras to these paths ("bench2m" or "/bench2m");
+	// all of them when empty. Loading fewer clips starts faster and uses
+	// less memory.
+	Paths []string
+	Log   *slog.Logger
 }
 
 // ErrClosed is returned by Restart once the server is closed.
@@ -54,7 +61,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cams, err := loadCameras(log)
+	cams, err := loadCameras(cfg.Paths, log)
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +92,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-func loadCameras(log *slog.Logger) ([]*camera, error) {
+func loadCameras(paths []string, log *slog.Logger) ([]*camera, error) {
+	sources, err := selectClips(paths)
+	if err != nil {
+		return nil, err
+	}
 	var cams []*camera
-	for _, src := range catalogue() {
+	for _, src := range sources {
 		c, err := loadClip(src)
 		if err != nil {
 			return nil, err
@@ -95,6 +106,35 @@ func loadCameras(log *slog.Logger) ([]*camera, error) {
 		cams = append(cams, &camera{path: src.path, clip: c, log: log})
 	}
 	return cams, nil
+}
+
+// selectClips returns the catalogue's clips for paths, or all of them when
+// paths is empty.
+func selectClips(paths []string) ([]clipSource, error) {
+	all := catalogue()
+	if len(paths) == 0 {
+		return all, nil
+	}
+	var out []clipSource
+	for _, p := range paths {
+		p = "/" + strings.TrimPrefix(p, "/")
+		i := slices.IndexFunc(all, func(src clipSource) bool { return src.path == p })
+		if i < 0 {
+			return nil, fmt.Errorf("camera simulator: no clip %q (have %s)", strings.TrimPrefix(p, "/"), clipNames(all))
+		}
+		if !slices.ContainsFunc(out, func(src clipSource) bool { return src.path == p }) {
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
+
+func clipNames(srcs []clipSource) string {
+	names := make([]string, len(srcs))
+	for i, src := range srcs {
+		names[i] = strings.TrimPrefix(src.path, "/")
+	}
+	return strings.Join(names, ", ")
 }
 
 // URL returns the RTSP URL of a path ("main" or "/main"), without credentials.

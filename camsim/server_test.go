@@ -129,6 +129,7 @@ func TestPathsDescribeAndStream(t *testing.T) {
 		{"/h265", expectH265},
 		{"/aac", func(t *testing.T, d *description.Session) { expectH264(t, d); expectAAC(t, d) }},
 		{"/g711", func(t *testing.T, d *description.Session) { expectH264(t, d); expectPCMU(t, d) }},
+		{"/bench2m", expectH264},
 	}
 	if got, want := len(s.Paths()), len(tests); got != want {
 		t.Fatalf("Paths() = %v, want %d paths", s.Paths(), want)

@@ -62,3 +62,11 @@ ffmpeg -y -hide_banner -loglevel error -f lavfi -i "$(pattern 640x360)" \
 
 ffmpeg -y -hide_banner -loglevel error -f lavfi -i "$(beep 8000)" \
 	-c:a pcm_mulaw -ar 8000 -ac 1 -f mulaw g711.ulaw
+
+# The load test's camera (vigie bench fanout): 720p25 at a steady 2 Mbit/s
+# with a 4 s keyframe interval. Noise over the pattern keeps the encoder at
+# its target rate instead of far below it.
+ffmpeg -y -hide_banner -loglevel error -f lavfi -i "$(pattern 1280x720)" \
+	-vf "noise=alls=12:allf=t,$(overlay 'bench2m 720p H.264 2 Mbit/s' 64)" \
+	$X264 -profile:v main -bf 0 $GOP4 -b:v 2M -minrate 2M -maxrate 2M -bufsize 2M \
+	-f mpegts bench2m.ts

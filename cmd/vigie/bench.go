@@ -17,7 +17,8 @@ import (
 )
 
 const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure]
-       vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api] [--target URL --mailpit-api URL --site ID[=ACCOUNT]...]`
+       vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api] [--target URL --mailpit-api URL --site ID[=ACCOUNT]...]
+       vigie bench fanout [--rtsp URL | --whep URL --token KEY] [--viewers 10,50,100,200,400,600] [--duration 30s] [--json]`
 
 // benchCommand runs `vigie bench join`: N viewers join one after the other
 // and the time to their first camera packet and first complete keyframe is
@@ -29,6 +30,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	switch args[0] {
 	case "alarm":
 		return benchAlarmCommand(ctx, args[1:], stdout, stderr)
+	case "fanout":
+		return benchFanoutCommand(ctx, args[1:], stdout, stderr)
 	case "join":
 	default:
 		return errors.New(benchUsage)

@@ -17,6 +17,7 @@ import (
 type cameraSimFlags struct {
 	listen, user, pass string
 	dropEvery          time.Duration
+	clips              stringList // paths to serve; all when empty
 }
 
 func parseCameraSimFlags(args []string, stderr io.Writer) (cameraSimFlags, error) {
@@ -27,6 +28,7 @@ func parseCameraSimFlags(args []string, stderr io.Writer) (cameraSimFlags, error
 	fs.StringVar(&f.user, "user", "", "user name clients must give (none: no authentication)")
 	fs.StringVar(&f.pass, "pass", "", "password clients must give")
 	fs.DurationVar(&f.dropEvery, "drop-every", 0, "drop every client this often, such as 30s (0: never)")
+	fs.Var(&f.clips, "clip", "serve only this clip, such as bench2m (repeat for more; default: all)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -48,7 +50,7 @@ func cameraSim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	log := newLogger(stderr, "info", "auto")
-	sim, err := camsim.Start(ctx, camsim.Config{Addr: f.listen, User: f.user, Pass: f.pass, Log: log})
+	sim, err := camsim.Start(ctx, camsim.Config{Addr: f.listen, User: f.user, Pass: f.pass, Paths: f.clips, Log: log})
 	if err != nil {
 		return err
 	}
