@@ -37,6 +37,10 @@ type FanoutConfig struct {
 
 	TLSConfig *tls.Config // to trust the server (nil: system roots)
 	Log       *slog.Logger
+
+	// OnWindow, when set, runs during each measurement window (a profile
+	// of the server, say); the step waits for it to return.
+	OnWindow func(ctx context.Context, viewers int, window time.Duration)
 }
 
 // Defaults of FanoutConfig.
@@ -143,7 +147,13 @@ func (r *fanoutRun) step(ctx context.Context, n int) (FanoutStep, error) {
 		return FanoutStep{}, err
 	}
 	before := r.sample(ctx)
-	if err := sleep(ctx, r.cfg.Duration); err != nil {
+	var window sync.WaitGroup
+	if r.cfg.OnWindow != nil {
+		window.Go(func() { r.cfg.OnWindow(ctx, n, r.cfg.Duration) })
+	}
+	err := sleep(ctx, r.cfg.Duration)
+	window.Wait()
+	if err != nil {
 		return FanoutStep{}, err
 	}
 	after := r.sample(ctx)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,7 @@ type fanoutFlags struct {
 	whep, token, metrics  string
 	pid                   int
 	insecure, json, audio bool
+	cpuprofile            string
 	steps                 []int
 	cfg                   bench.FanoutConfig
 }
@@ -59,6 +61,7 @@ func parseFanoutFlags(args []string, stderr io.Writer) (fanoutFlags, error) {
 	fs.BoolVar(&f.insecure, "insecure", false, "with --whep: do not verify the server's certificate")
 	fs.BoolVar(&f.json, "json", false, "print the JSON line only")
 	fs.BoolVar(&f.audio, "audio", false, "ask for an audio track too")
+	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "without --whep: save a CPU profile of vigie for each step in this directory")
 	viewers := fs.String("viewers", joinInts(bench.DefaultFanoutSteps()), "viewers at each step, growing, comma-separated")
 	fs.DurationVar(&f.cfg.Duration, "duration", bench.DefaultFanoutDuration, "measurement window of each step")
 	fs.DurationVar(&f.cfg.Settle, "settle", bench.DefaultFanoutSettle, "wait after a step's viewers connected, before measuring")
@@ -153,6 +156,12 @@ func benchFanoutCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 		}
 		defer srv.stop()
 		srv.configure(&cfg)
+		if f.cpuprofile != "" {
+			if err := os.MkdirAll(f.cpuprofile, 0o755); err != nil {
+				return err
+			}
+			cfg.OnWindow = srv.profileCPU(f.cpuprofile, cfg.Log)
+		}
 		if err := srv.awaitStream(ctx, cfg, 60*time.Second); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -95,6 +96,7 @@ log:
   format: text
 metrics:
   listen: %s
+  pprof: true
 limits:
   max_whep_sessions: %d
   connections_per_ip_per_minute: %d
@@ -237,4 +239,43 @@ func (s *fanoutServer) stop() {
 		s.camera.Stop(5 * time.Second)
 	}
 	_ = os.RemoveAll(s.dir)
+}
+
+// profileCPU saves a CPU profile of the child vigie over one measurement
+// window as DIR/cpu-VIEWERS.pprof (go tool pprof -http :8080 FILE).
+func (s *fanoutServer) profileCPU(dir string, log *slog.Logger) func(context.Context, int, time.Duration) {
+	return func(ctx context.Context, viewers int, window time.Duration) {
+		secs := max(1, int(window.Seconds()))
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.metrics, secs)
+		path := filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", viewers))
+		if err := saveURL(ctx, url, path); err != nil {
+			log.Warn("no CPU profile", "viewers", viewers, "err", err)
+			return
+		}
+		log.Info("CPU profile saved", "viewers", viewers, "file", path)
+	}
+}
+
+func saveURL(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
