@@ -41,7 +41,7 @@ func newEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &Server{SFU: media, Tokens: signer, Store: st, PingInterval: 500 * time.Millisecond, PongTimeout: 3 * time.Second}
+	srv := &Server{SFU: media, Tokens: signer, Store: st, PingInterval: 500 * time.Millisecond, PongTimeout: 3 * time.Second, ResumeWindow: 3 * time.Second}
 	srv.Init()
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
