@@ -27,6 +27,7 @@ type Config struct {
 	Webhooks  []Webhook `yaml:"webhooks"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
+	Sessions  Sessions  `yaml:"sessions"`
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
@@ -79,6 +80,7 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
+		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 	}
 }
 

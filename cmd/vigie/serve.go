@@ -167,7 +167,7 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true}); err != nil {
 		return err
 	}
-	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store}
+	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, ResumeWindow: cfg.Sessions.ResumeWindow.Std()}
 	s.signaling.Init()
 	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
 		return err
