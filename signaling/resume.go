@@ -38,6 +38,13 @@ type resumeOrder struct {
 	chatAfter int64
 }
 
+// resumption is a connection brought to a session, and the chat its
+// browser has.
+type resumption struct {
+	ws        *websocket.Conn
+	chatAfter int64
+}
+
 // newResumeSecret returns 260 random bits, unguessable, for one session.
 func newResumeSecret() string { return rand.Text() + rand.Text() }
 
@@ -127,7 +134,8 @@ func (c *session) resumeOrder() *resumeOrder {
 }
 
 // adopt gives the session a resumed connection: the one still served, if
-// any, is closed, and the session's goroutine takes the new one.
+// any, is closed, and the session's goroutine takes the new one and queues
+// `resumed` on it.
 func (c *session) adopt(ws *websocket.Conn, chatAfter int64) {
 	c.adoptMu.Lock()
 	defer c.adoptMu.Unlock()
@@ -142,11 +150,10 @@ func (c *session) adopt(ws *websocket.Conn, chatAfter int64) {
 	c.mu.Unlock()
 	select {
 	case old := <-c.next: // an earlier resume not taken yet: the newest wins
-		old.Close()
+		old.ws.Close()
 	default:
 	}
-	c.next <- ws
-	c.resumed(chatAfter)
+	c.next <- resumption{ws: ws, chatAfter: chatAfter}
 }
 
 // closeResumes refuses, from now on, the connections that come to resume
@@ -156,8 +163,8 @@ func (c *session) closeResumes() {
 	defer c.adoptMu.Unlock()
 	c.over = true
 	select {
-	case ws := <-c.next:
-		refuse(ws)
+	case r := <-c.next:
+		refuse(r.ws)
 	default:
 	}
 }
@@ -191,34 +198,34 @@ func (c *session) resumed(chatAfter int64) {
 
 // suspend waits, for the resume window, for the browser of a joined
 // session to come back; false ends the session.
-func (c *session) suspend() (*websocket.Conn, bool) {
+func (c *session) suspend() (resumption, bool) {
 	select {
 	case <-c.done:
-		return nil, false
+		return resumption{}, false
 	default:
 	}
 	if !c.joined() {
 		c.stop("connection closed")
-		return nil, false
+		return resumption{}, false
 	}
 	select {
-	case ws := <-c.next:
-		return ws, true
+	case r := <-c.next:
+		return r, true
 	default:
 	}
 	c.log.Info("connection lost: keeping the place", "window", c.srv.ResumeWindow)
 	window := time.NewTimer(c.srv.ResumeWindow)
 	defer window.Stop()
 	select {
-	case ws := <-c.next:
-		return ws, true
+	case r := <-c.next:
+		return r, true
 	case <-window.C:
 		c.stop("connection lost")
 	case <-c.done:
 	case <-c.srv.shutdown:
 		c.stop("server shutting down")
 	}
-	return nil, false
+	return resumption{}, false
 }
 
 // handleICERestart answers `sub_restart`: a new subscribe offer with new

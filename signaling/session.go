@@ -44,7 +44,7 @@ type session struct {
 
 	// next carries a resumed connection to the session's goroutine; adoptMu
 	// serialises the browsers that bring one.
-	next    chan *websocket.Conn
+	next    chan resumption
 	adoptMu sync.Mutex
 	over    bool // under adoptMu: the session has ended, resumes are refused
 
@@ -69,7 +69,7 @@ func newSession(srv *Server, conn *websocket.Conn, r *http.Request) *session {
 		userAgent:  r.UserAgent(),
 		out:        make(chan []byte, outQueue),
 		done:       make(chan struct{}),
-		next:       make(chan *websocket.Conn, 1),
+		next:       make(chan resumption, 1),
 	}
 }
 
@@ -83,10 +83,14 @@ func (c *session) run() {
 			order.target.adopt(conn, order.chatAfter)
 			return // the connection now serves the resumed session
 		}
-		var ok bool
-		if conn, ok = c.suspend(); !ok {
+		r, ok := c.suspend()
+		if !ok {
 			break
 		}
+		conn = r.ws
+		// Queued once the old connection's writer is gone, so that it
+		// reaches the new one.
+		c.resumed(r.chatAfter)
 	}
 	c.closeResumes()
 	c.leave()
@@ -309,7 +313,9 @@ func (c *session) ConnectionFailed(pc sfu.PCKind) {
 	c.mu.Lock()
 	peer := c.peer
 	c.mu.Unlock()
-	if peer == nil || peer.ConnectionState(pc) != webrtc.PeerConnectionStateFailed {
+	// pion tells the state change on a goroutine of its own: by now a
+	// restart may be under way, so only a closed connection ends at once.
+	if peer == nil || peer.ConnectionState(pc) == webrtc.PeerConnectionStateClosed {
 		c.stop("media connection lost (" + string(pc) + ")")
 		return
 	}
