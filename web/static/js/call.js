@@ -102,6 +102,8 @@ export class CallSession {
     byId('chat-close').addEventListener('click', () => this.togglePanel('chat'), { signal });
     byId('people-close').addEventListener('click', () => this.togglePanel('people'), { signal });
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.closePanels(); }, { signal });
+    // A phone back on a network does not wait for the next try.
+    window.addEventListener('online', () => this.retry.now(), { signal });
     this.local.addEventListener('change', () => this.syncLocal(), { signal });
   }
 

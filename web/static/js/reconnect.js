@@ -33,6 +33,13 @@ export class Retry {
     clearTimeout(this.timer);
   }
 
+  /** Tries at once instead of waiting, when a try is due (the browser says it is online again). */
+  now() {
+    if (this.stopped || !this.timer) return;
+    clearTimeout(this.timer);
+    this.run();
+  }
+
   schedule() {
     if (this.stopped) return;
     const delay = backoffDelay(this.tries);
@@ -41,6 +48,7 @@ export class Retry {
   }
 
   async run() {
+    this.timer = 0;
     if (this.stopped) return;
     let done = false;
     try {
