@@ -36,7 +36,11 @@ function chatTexts(p) {
 function banner(p) {
   return p.page.evaluate(() => {
     const el = document.getElementById('banner');
-    return { shown: !el.hidden, text: document.getElementById('banner-text').textContent };
+    const box = el.getBoundingClientRect();
+    return {
+      shown: !el.hidden, text: document.getElementById('banner-text').textContent,
+      inView: box.left >= 0 && box.right <= window.innerWidth && box.top >= 0 && box.bottom <= window.innerHeight,
+    };
   });
 }
 
@@ -82,7 +86,8 @@ describe('reconnection', () => {
     await onFailure('resume-cut', { server, participants }, async () => {
       const viaProxy = new URL(await server.printedLink('participant'));
       viaProxy.port = String(proxy.port);
-      const responder = await Participant.launch('responder');
+      // On a phone, in French.
+      const responder = await Participant.launch('responder', { viewport: { width: 390, height: 844 }, locale: 'fr-FR' });
       participants.push(responder);
       await responder.join(viaProxy.toString(), 'Pompiers');
       const operator = await Participant.launch('operator');
@@ -98,8 +103,8 @@ describe('reconnection', () => {
       proxy.cut();
       await waitFor(async () => (await state(responder.page)) === 'reconnecting', { timeout: 5_000, what: 'responder: reconnecting' });
       const cut = await banner(responder);
-      assert.ok(cut.shown, 'a banner shows while cut');
-      assert.equal(cut.text, 'Reconnecting\u2026');
+      assert.ok(cut.shown && cut.inView, `a banner shows, whole, on the phone's screen while cut: ${JSON.stringify(cut)}`);
+      assert.equal(cut.text, 'Reconnexion\u2026');
       await sleep(CUT_MS); // the network stays down this long, on purpose
       proxy.restore();
       const back = Date.now();
@@ -178,7 +183,8 @@ describe('restart recovery', () => {
       server.proc.kill('SIGKILL');
       await server.exited;
       await waitFor(async () => (await state(operator.page)) === 'reconnecting', { timeout: 15_000, what: 'operator: reconnecting' });
-      assert.ok((await banner(operator)).shown, 'a banner shows while the server is away');
+      const away = await banner(operator);
+      assert.ok(away.shown && away.text === 'Reconnecting\u2026', `a banner shows while the server is away: ${JSON.stringify(away)}`);
 
       server = new VigieServer(dataDir, port, args);
       await server.waitReady();

@@ -55,6 +55,8 @@ export class CallSession {
     this.retry = new Retry(() => (this.self ? this.tryResume() : this.tryJoin()));
     this.flow = null;
     this.iceTimers = {};
+    // True from a WebSocket cut until the session is back: the reconnecting banner speaks then.
+    this.cut = false;
     this.receiveOnly = isReceiveOnly(role);
     this.ended = false;
     this.self = null;
@@ -186,9 +188,9 @@ export class CallSession {
     this.retry.tries = 0;
     this.resumeKey = msg.resume || '';
     this.onSession(this.resumeKey.split('.')[0]);
-    this.chat.addAll(msg.chat || []);
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
+    this.chat.addAll(msg.chat || []);
     // The server's word on the role wins over the pre-join page's.
     this.receiveOnly = isReceiveOnly(msg.self.role);
     this.controls.setReceiveOnly(this.receiveOnly);
@@ -428,6 +430,8 @@ export class CallSession {
     const giveUp = `${kind}-give-up`;
     if (!this.iceTimers[giveUp]) {
       this.iceTimers[giveUp] = setTimeout(() => {
+        delete this.iceTimers[giveUp];
+        if (this.cut) return; // the resume deals with it
         if (pc.connectionState !== 'connected') this.mediaFailed(new Error(`ICE of ${kind} did not come back`));
       }, MEDIA_GIVE_UP_MS);
     }
@@ -444,7 +448,7 @@ export class CallSession {
 
   restartIceWhereNeeded() {
     for (const [kind, pc] of [['pub', this.publisher?.pc], ['sub', this.subscriber?.pc]]) {
-      if (pc && (pc.connectionState === 'failed' || pc.connectionState === 'disconnected')) this.restartIce(pc, kind);
+      if (pc && (pc.connectionState === 'failed' || pc.connectionState === 'disconnected')) this.scheduleIceRestart(pc, kind, 0);
     }
   }
 
@@ -452,6 +456,7 @@ export class CallSession {
   // and any negotiation the cut interrupted.
   onResumed(msg) {
     this.retry.tries = 0;
+    this.cut = false;
     console.info('vigie: session resumed');
     const present = new Set((msg.participants || []).map((p) => p.id));
     for (const id of [...this.others.keys()]) if (!present.has(id)) this.removeParticipant(id);
@@ -528,6 +533,7 @@ export class CallSession {
     if (this.ended) return;
     if ((this.self && this.resumeKey) || this.auto) {
       if (this.self) {
+        this.cut = true;
         this.onState('reconnecting');
         this.banner.show('reconnect', t('call.resuming'));
         this.flow?.abort();
