@@ -29,6 +29,7 @@ type Config struct {
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
 	Metrics   Metrics   `yaml:"metrics"`
+	Sessions  Sessions  `yaml:"sessions"`
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
@@ -82,6 +83,7 @@ func Default() Config {
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
+		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 	}
 }
 

@@ -16,6 +16,7 @@ func TestDefault(t *testing.T) {
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
+		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

@@ -55,6 +55,7 @@ links:
 		Links:     Links{TTL: Duration(90 * time.Minute)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
+		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -32,6 +33,9 @@ func TestValidate(t *testing.T) {
 			`dc09.accounts[0] (1234).time_zone: "Mars/Olympus" is not a known time zone`},
 		{"webhook short secret", func(c *Config) { c.Webhooks = []Webhook{{Name: "arc", Secret: "short"}} },
 			"webhooks[0] (arc): needs a name and a secret of at least 32 characters"},
+		{"resume window", func(c *Config) { c.Sessions.ResumeWindow = Duration(time.Minute) }, ""},
+		{"resume window too long", func(c *Config) { c.Sessions.ResumeWindow = Duration(time.Hour) },
+			"sessions.resume_window: must be between 0s and 10m"},
 		{"smtp tls", func(c *Config) { c.SMTP.TLS = "ssl" }, `smtp.tls: "ssl" is not starttls, implicit or none`},
 		{"smtp from", func(c *Config) { c.SMTP.Host = "smtp.example.org" }, "smtp.from: must be set with smtp.host"},
 		{"camera good", func(c *Config) {

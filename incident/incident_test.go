@@ -86,6 +86,7 @@ type fixture struct {
 	mail   *mailbox
 	clock  *clock
 	signer *token.Signer
+	stop   func()
 }
 
 func directory() config.Config {
@@ -105,13 +106,20 @@ func directory() config.Config {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureAt(t, filepath.Join(t.TempDir(), "vigie.db"), &clock{now: time.Date(2026, 11, 28, 14, 2, 0, 0, time.UTC)})
+}
+
+// newFixtureAt runs the service on the database at path; f.stop ends it
+// as a server's end would, and the test's end does it too.
+func newFixtureAt(t *testing.T, path string, now *clock) *fixture {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "vigie.db"))
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{store: st, cams: &shown{rooms: map[string][]string{}}, mail: &mailbox{got: make(chan struct{}, 100)},
-		clock: &clock{now: time.Date(2026, 11, 28, 14, 2, 0, 0, time.UTC)}}
+		clock: now}
 	f.signer, _ = token.NewSigner([]byte(strings.Repeat("s", 32)), nil)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var svc *Service
@@ -130,7 +138,8 @@ func newFixture(t *testing.T) *fixture {
 	var wg sync.WaitGroup
 	wg.Go(func() { outbox.Run(ctx) })
 	wg.Go(func() { svc.Run(ctx, time.Hour) })
-	t.Cleanup(func() { cancel(); wg.Wait(); _ = st.Close() })
+	f.stop = sync.OnceFunc(func() { cancel(); wg.Wait(); _ = st.Close() })
+	t.Cleanup(f.stop)
 	return f
 }
 

@@ -90,6 +90,8 @@ type Peer struct {
 	pendingPub  []webrtc.ICECandidateInit
 	pendingSub  []webrtc.ICECandidateInit
 	subAnswered bool
+	// iceRestartDue: the next subscribe offer carries new ICE credentials.
+	iceRestartDue bool
 
 	subConnected     chan struct{}
 	subConnectedOnce sync.Once

@@ -62,7 +62,7 @@ func (p *Peer) offerLocked() {
 		p.offerAgain = true
 		return
 	}
-	offer, err := p.sub.CreateOffer(nil)
+	offer, err := p.sub.CreateOffer(p.offerOptionsLocked())
 	if err != nil {
 		p.log.Error("create subscribe offer", "err", err)
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"vigie/sfu"
+	"vigie/store"
 	"vigie/token"
 )
 
@@ -22,8 +23,11 @@ func (c *session) handle(data []byte) bool {
 		c.sendError(&Error{Code: CodeBadMessage, Message: "not a JSON message with a type"})
 		return true
 	}
-	if m.Type == "join" {
+	switch m.Type {
+	case "join":
 		return c.handleJoin(m)
+	case "resume":
+		return c.handleResume(m)
 	}
 	if !c.joined() {
 		c.sendError(&Error{Code: CodeNotJoined, Message: "send join first"})
@@ -43,6 +47,8 @@ func (c *session) handle(data []byte) bool {
 		e = c.handleChat(m)
 	case "camera_quality":
 		e = c.handleCameraQuality(m)
+	case "sub_restart":
+		e = c.handleICERestart()
 	case "leave":
 		c.stop("left")
 		return false
@@ -74,6 +80,8 @@ func (c *session) handleJoin(m inbound) bool {
 	}
 	c.mu.Lock()
 	c.self, c.sessionID = self, newSessionID()
+	c.secret, c.link = newResumeSecret(), m.Token
+	resume := c.resumeKey()
 	c.mu.Unlock()
 	h, replaced, others, e := c.srv.enterRoom(c, room.ID, room.Name)
 	if e != nil {
@@ -98,6 +106,7 @@ func (c *session) handleJoin(m inbound) bool {
 	c.send(joinedMsg{
 		Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others,
 		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(),
+		Chat: c.srv.chatHistory(room.ID, 0), Resume: resume, ResumeWindow: c.srv.ResumeWindow.Seconds(),
 	})
 	peer, err := c.srv.SFU.Join(room.ID, self.ID, c, peerOptions(m.Codecs))
 	if err != nil {
@@ -109,6 +118,7 @@ func (c *session) handleJoin(m inbound) bool {
 	c.mu.Lock()
 	c.peer = peer
 	c.mu.Unlock()
+	c.srv.remember(c)
 
 	kind := "participant_joined"
 	if replaced != nil {
@@ -193,10 +203,17 @@ func (c *session) handleChat(m inbound) *Error {
 		return &Error{Code: CodeTooLarge, Message: "chat text over 2000 characters"}
 	}
 	self := c.participant()
-	c.hub.broadcast(chatMsg{
-		Type: "chat", ID: token.NewID("m_"), From: roomRef{self.ID, self.Name},
-		Text: text, At: time.Now().UTC().Format(time.RFC3339Nano),
-	}, nil)
+	// Stored before it is shown: what the room saw is never lost.
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	saved, err := c.srv.Store.AppendChat(ctx, store.ChatMessage{
+		Room: c.hub.id, ID: token.NewID("m_"), At: time.Now().UTC(), FromID: self.ID, FromName: self.Name, Text: text,
+	})
+	if err != nil {
+		c.log.Error("store chat message", "err", err)
+		return &Error{Code: CodeInternal, Message: "the message could not be saved; send it again"}
+	}
+	c.hub.broadcast(chatOf(saved), nil)
 	return nil
 }
 

@@ -42,7 +42,7 @@ func newEnv(t *testing.T, opts ...func(*Server)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &Server{SFU: media, Tokens: signer, Store: st, PingInterval: 500 * time.Millisecond, PongTimeout: 3 * time.Second}
+	srv := &Server{SFU: media, Tokens: signer, Store: st, PingInterval: 500 * time.Millisecond, PongTimeout: 3 * time.Second, ResumeWindow: 3 * time.Second}
 	for _, o := range opts {
 		o(srv)
 	}

@@ -39,6 +39,19 @@ func (h *hub) leave(s *session) bool {
 	return true
 }
 
+// others describes the members other than id.
+func (h *hub) others(id string) []Participant {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := []Participant{}
+	for mid, m := range h.members {
+		if mid != id {
+			list = append(list, m.participant())
+		}
+	}
+	return list
+}
+
 func (h *hub) empty() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -44,6 +44,8 @@ type inbound struct {
 	Codecs    []string              `json:"codecs"`
 	Camera    string                `json:"camera"`
 	Quality   string                `json:"quality"`
+	Resume    string                `json:"resume"`     // resume: the key from joined
+	ChatAfter int64                 `json:"chat_after"` // resume: the last chat seq the browser has
 }
 
 // Outbound messages, one struct per type so the JSON stays exact.
@@ -55,6 +57,9 @@ type joinedMsg struct {
 	Participants []Participant    `json:"participants"`
 	Cameras      []cameras.Status `json:"cameras"`
 	ICEServers   []iceServer      `json:"ice_servers"`
+	Chat         []chatMsg        `json:"chat"`          // the room's latest chat, oldest first
+	Resume       string           `json:"resume"`        // the key to resume this session
+	ResumeWindow float64          `json:"resume_window"` // seconds a cut session keeps its place
 }
 
 type cameraMsg struct {
@@ -97,6 +102,7 @@ type iceMsg struct {
 
 type chatMsg struct {
 	Type string  `json:"type"`
+	Seq  int64   `json:"seq"`
 	ID   string  `json:"id"`
 	From roomRef `json:"from"`
 	Text string  `json:"text"`

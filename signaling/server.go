@@ -27,6 +27,8 @@ type Store interface {
 	Room(ctx context.Context, id string) (store.Room, error)
 	StartSession(ctx context.Context, s store.Session) error
 	EndSession(ctx context.Context, id string, at time.Time, reason string) error
+	AppendChat(ctx context.Context, m store.ChatMessage) (store.ChatMessage, error)
+	ChatHistory(ctx context.Context, room string, after int64, limit int) ([]store.ChatMessage, error)
 }
 
 // Cameras tells which cameras a room shows and how they are.
@@ -61,6 +63,9 @@ type Server struct {
 	AdminKey func(key string) bool // true for an admin API key; nil: none
 	Watch    CameraWatch           // nil: no camera can be watched over WHEP
 	Limits   Limits
+	// ResumeWindow is how long a participant whose connection dropped keeps
+	// its place for a resume (default 30 s).
+	ResumeWindow time.Duration
 
 	upgrader websocket.Upgrader
 	whep     *whepRegistry
@@ -68,6 +73,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	hubs     map[string]*hub
+	live     map[string]*session // joined sessions by id, for resumes
 	sessions sync.WaitGroup
 	closing  bool
 	shutdown chan struct{}
@@ -84,10 +90,14 @@ func (s *Server) Init() {
 	if s.PongTimeout == 0 {
 		s.PongTimeout = 12 * time.Second
 	}
+	if s.ResumeWindow == 0 {
+		s.ResumeWindow = defaultResumeWindow
+	}
 	s.hubs = map[string]*hub{}
 	s.Limits.setDefaults()
 	s.whep = newWHEPRegistry()
 	s.conns = newConnLimiter(s.Limits.ConnectionsPerIPPerMinute, time.Now)
+	s.live = map[string]*session{}
 	s.shutdown = make(chan struct{})
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,

@@ -25,11 +25,14 @@ const (
 	storeTimeout = 5 * time.Second
 )
 
-// session is one WebSocket connection: before join, a link being checked;
-// after, one participant in one room.
+// session is one participant's place in a room, served over one WebSocket
+// at a time: before join, a link being checked; after, one participant in
+// one room. A lost connection keeps the place for the resume window, and a
+// browser that comes back with the session's resume secret takes it over
+// with a new connection (resume.go).
 type session struct {
 	srv        *Server
-	conn       *websocket.Conn
+	conn       *websocket.Conn // the first connection; resumed ones come through next
 	log        *slog.Logger
 	remoteAddr string
 	userAgent  string
@@ -40,12 +43,23 @@ type session struct {
 	stopOnce sync.Once
 	reason   string // why the session ended, set once with done
 
+	// next carries a resumed connection to the session's goroutine; adoptMu
+	// serialises the browsers that bring one.
+	next    chan resumption
+	adoptMu sync.Mutex
+	over    bool // under adoptMu: the session has ended, resumes are refused
+
 	// Set by join on the read goroutine; self.Media changes later under mu.
 	mu        sync.Mutex
 	self      Participant
 	hub       *hub
 	peer      *sfu.Peer
 	sessionID string
+	secret    string       // proves a resume comes from this session's browser
+	link      string       // the join token, checked again on each resume
+	live      *connection  // the connection being served; nil while cut
+	handoff   *resumeOrder // set when this connection resumes another session
+	mediaWait []*time.Timer
 }
 
 func newSession(srv *Server, conn *websocket.Conn, r *http.Request) *session {
@@ -57,19 +71,30 @@ func newSession(srv *Server, conn *websocket.Conn, r *http.Request) *session {
 		out:        make(chan []byte, outQueue),
 		limit:      srv.newMessageLimiter(),
 		done:       make(chan struct{}),
+		next:       make(chan resumption, 1),
 	}
 }
 
-// run serves the connection until it ends, then leaves the room.
+// run serves the connection until it ends; a joined session then waits
+// for its browser to resume it before leaving the room.
 func (c *session) run() {
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop()
-	}()
-	c.readLoop()
-	c.stop("connection closed")
-	<-writerDone
+	conn := c.conn
+	for {
+		c.serve(conn)
+		if order := c.resumeOrder(); order != nil {
+			order.target.adopt(conn, order.chatAfter)
+			return // the connection now serves the resumed session
+		}
+		r, ok := c.suspend()
+		if !ok {
+			break
+		}
+		conn = r.ws
+		// Queued once the old connection's writer is gone, so that it
+		// reaches the new one.
+		c.resumed(r.chatAfter)
+	}
+	c.closeResumes()
 	c.leave()
 }
 
@@ -81,14 +106,44 @@ func (c *session) stop(reason string) {
 	})
 }
 
-func (c *session) readLoop() {
-	c.conn.SetReadLimit(maxMessageBytes)
-	_ = c.conn.SetReadDeadline(time.Now().Add(c.srv.PongTimeout))
-	c.conn.SetPongHandler(func(string) error {
-		return c.conn.SetReadDeadline(time.Now().Add(c.srv.PongTimeout))
+// connection is one WebSocket of a session; kick closes it when a newer
+// one takes over.
+type connection struct {
+	ws     *websocket.Conn
+	kicked chan struct{}
+	once   sync.Once
+}
+
+func (l *connection) kick() { l.once.Do(func() { close(l.kicked) }) }
+
+// serve reads and writes one connection until it ends.
+func (c *session) serve(ws *websocket.Conn) {
+	l := &connection{ws: ws, kicked: make(chan struct{})}
+	c.mu.Lock()
+	c.live = l
+	c.mu.Unlock()
+	readerDone := make(chan struct{})
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop(l, readerDone)
+	}()
+	c.readLoop(ws)
+	close(readerDone)
+	<-writerDone
+	c.mu.Lock()
+	c.live = nil
+	c.mu.Unlock()
+}
+
+func (c *session) readLoop(ws *websocket.Conn) {
+	ws.SetReadLimit(maxMessageBytes)
+	_ = ws.SetReadDeadline(time.Now().Add(c.srv.PongTimeout))
+	ws.SetPongHandler(func(string) error {
+		return ws.SetReadDeadline(time.Now().Add(c.srv.PongTimeout))
 	})
 	for {
-		_, data, err := c.conn.ReadMessage()
+		_, data, err := ws.ReadMessage()
 		if err != nil {
 			// Over the size limit, gorilla has already sent close code 1009.
 			if errors.Is(err, websocket.ErrReadLimit) {
@@ -102,7 +157,7 @@ func (c *session) readLoop() {
 		default:
 		}
 		now := time.Now()
-		_ = c.conn.SetReadDeadline(now.Add(c.srv.PongTimeout))
+		_ = ws.SetReadDeadline(now.Add(c.srv.PongTimeout))
 		if !c.limit.allow(now) {
 			c.refuse(c.srv.tooManyMessages())
 			return
@@ -114,45 +169,59 @@ func (c *session) readLoop() {
 }
 
 // writeLoop is the only writer of the connection: messages, pings, and the
-// closing frame.
-func (c *session) writeLoop() {
+// closing frame. It closes the connection when it ends, which unblocks the
+// read loop, except when the connection goes on serving a resumed session.
+func (c *session) writeLoop(l *connection, readerDone <-chan struct{}) {
+	ws := l.ws
 	ping := time.NewTicker(c.srv.PingInterval)
 	defer ping.Stop()
-	defer c.conn.Close() // unblocks the read loop
 	for {
 		select {
 		case b := <-c.out:
-			if !c.write(b) {
-				c.stop("write failed")
+			if !write(ws, b) {
+				ws.Close()
 				return
 			}
 		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)); err != nil {
-				c.stop("ping failed")
+			if err := ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)); err != nil {
+				ws.Close()
 				return
 			}
 		case <-c.srv.shutdown:
 			c.stop("server shutting down")
+		case <-l.kicked:
+			ws.Close()
+			return
+		case <-readerDone:
+			if c.resumeOrder() != nil {
+				return // handed over with the session it resumes
+			}
+			ws.Close()
+			return
 		case <-c.done:
-			c.flush()
+			if c.resumeOrder() != nil {
+				return
+			}
+			c.flush(ws)
 			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, c.reason)
-			_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			ws.Close()
 			return
 		}
 	}
 }
 
-func (c *session) write(b []byte) bool {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return c.conn.WriteMessage(websocket.TextMessage, b) == nil
+func write(ws *websocket.Conn, b []byte) bool {
+	_ = ws.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return ws.WriteMessage(websocket.TextMessage, b) == nil
 }
 
 // flush writes what is already queued, such as a last error message.
-func (c *session) flush() {
+func (c *session) flush(ws *websocket.Conn) {
 	for {
 		select {
 		case b := <-c.out:
-			if !c.write(b) {
+			if !write(ws, b) {
 				return
 			}
 		default:
@@ -196,10 +265,15 @@ func (c *session) joined() bool {
 func (c *session) leave() {
 	c.mu.Lock()
 	h, peer, self, sid := c.hub, c.peer, c.self, c.sessionID
+	for _, t := range c.mediaWait {
+		t.Stop()
+	}
+	c.mediaWait = nil
 	c.mu.Unlock()
 	if h == nil {
 		return
 	}
+	c.srv.forget(c)
 	// Media first: every subscribe offer that still names this
 	// participant's tracks is then queued before participant_left.
 	if peer != nil {
@@ -244,8 +318,28 @@ func (c *session) ICECandidate(pc sfu.PCKind, cand *webrtc.ICECandidateInit) {
 	c.send(iceMsg{Type: "ice", PC: pc, Candidate: cand})
 }
 
+// ConnectionFailed ends the session when the browser closed the
+// connection; when ICE failed, the browser has the resume window to
+// restart ICE before the session ends.
 func (c *session) ConnectionFailed(pc sfu.PCKind) {
-	c.stop("media connection lost (" + string(pc) + ")")
+	c.mu.Lock()
+	peer := c.peer
+	c.mu.Unlock()
+	// pion tells the state change on a goroutine of its own: by now a
+	// restart may be under way, so only a closed connection ends at once.
+	if peer == nil || peer.ConnectionState(pc) == webrtc.PeerConnectionStateClosed {
+		c.stop("media connection lost (" + string(pc) + ")")
+		return
+	}
+	c.log.Info("media connection failed: waiting for an ICE restart", "pc", pc, "window", c.srv.ResumeWindow)
+	t := time.AfterFunc(c.srv.ResumeWindow, func() {
+		if peer.ConnectionState(pc) != webrtc.PeerConnectionStateConnected {
+			c.stop("media connection lost (" + string(pc) + ")")
+		}
+	})
+	c.mu.Lock()
+	c.mediaWait = append(c.mediaWait, t)
+	c.mu.Unlock()
 }
 
 var _ sfu.PeerEvents = (*session)(nil)

@@ -182,6 +182,7 @@ func TestSilentBrowserDropped(t *testing.T) {
 	alice.expect("joined")
 	ghost := e.dial()
 	// A browser whose network died answers no ping: stop reading its socket.
+	// It leaves once the pong timeout and then the resume window are over.
 	ghost.conn.SetPingHandler(func(string) error { return nil })
 	ghost.send(map[string]any{"type": "join", "token": e.token(room, "p_g", "Ghost", time.Hour)})
 	alice.expect("participant_joined")
@@ -196,6 +197,7 @@ type mediaClient struct {
 	pub, sub *webrtc.PeerConnection
 	tracks   chan *webrtc.TrackRemote
 	mu       sync.Mutex
+	joined   map[string]any
 }
 
 func (e *testEnv) joinMedia(room, sub, name string, publish bool) *mediaClient {
@@ -222,7 +224,7 @@ func (e *testEnv) joinMedia(room, sub, name string, publish bool) *mediaClient {
 		})
 	}
 	c.send(map[string]any{"type": "join", "token": e.token(room, sub, name, time.Hour)})
-	c.expect("joined")
+	c.joined = c.expect("joined")
 	return c
 }
 

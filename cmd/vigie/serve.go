@@ -168,7 +168,8 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true}); err != nil {
 		return err
 	}
-	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, Limits: signalingLimits(cfg.Limits)}
+	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, Limits: signalingLimits(cfg.Limits),
+		ResumeWindow: cfg.Sessions.ResumeWindow.Std()}
 	s.signaling.Init()
 	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
 		return err

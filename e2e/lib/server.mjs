@@ -53,7 +53,7 @@ export async function startServer({ args = [] } = {}) {
   return server;
 }
 
-class VigieServer {
+export class VigieServer {
   constructor(dataDir, port, args = []) {
     this.dataDir = dataDir;
     this.port = port;

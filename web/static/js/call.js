@@ -1,7 +1,8 @@
-// One call session: one WebSocket, one publish and one subscribe connection, from the click on
-// Join to leaving, an error, or the connection's loss. A session is never restarted: rejoining
-// builds a new one, which keeps every piece of state tied to one connection and leaves room for
-// automatic reconnection to be added around it later.
+// One call session: one server session, one publish and one subscribe connection, from the click
+// on Join to leaving, an error, or the loss of the server's session. A lost WebSocket comes back by
+// itself and resumes the same server session (reconnect.js); ICE trouble restarts ICE. When the
+// server no longer knows the session (it restarted, or the cut outlasted its resume window) a new
+// session is built, automatically, with the same link: a session is never restarted.
 
 import { Chat } from './chat.js';
 import { receiveVideoCodecs } from './codecs.js';
@@ -13,12 +14,19 @@ import { isReceiveOnly } from './link.js';
 import { People } from './people.js';
 import { Publisher } from './publisher.js';
 import { CameraQuality } from './quality.js';
+import { Retry, watchFlow } from './reconnect.js';
 import { Signaling } from './signaling.js';
 import { Subscriber } from './subscriber.js';
 import { TileGrid } from './tiles.js';
 
 // How long to wait for `joined` after opening the WebSocket.
 const JOIN_TIMEOUT_MS = 20_000;
+
+// A "disconnected" connection often heals by itself: ICE is restarted after this long.
+const ICE_GRACE_MS = 2_000;
+
+// Past this long without media after an ICE restart, the person is offered to rejoin.
+const MEDIA_GIVE_UP_MS = 25_000;
 
 // Server errors after which this link cannot be in the call: back to an error screen.
 const FATAL_CODES = new Set([
@@ -34,10 +42,21 @@ export class CallSession {
    * new session; onCameras(byId) gets the room's cameras each time one changes. view outlives the
    * session: {focusedCamera}, the camera tile enlarged, enlarged again after a rejoin. role is the
    * link's role from join-info until `joined` tells it: an observer gets no publish connection
-   * and no microphone, camera or screen buttons.
+   * and no microphone, camera or screen buttons. auto is true for a session started by itself
+   * after the server forgot the previous one: it keeps trying to join, without a click.
+   * onSession(id) is told the server's session id at each join.
    */
-  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {}, view = {}, role = '' }) {
-    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras, view });
+  constructor({ token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras = () => {}, view = {}, role = '',
+    auto = false, onSession = () => {} }) {
+    Object.assign(this, { token, name, local, banner, onState, onPeers, onEnd, onRejoin, onCameras, view, auto, onSession });
+    // The key to resume this session after a cut, from `joined`.
+    this.resumeKey = '';
+    // Brings the WebSocket back: a fresh join for an automatic session, a resume once joined.
+    this.retry = new Retry(() => (this.self ? this.tryResume() : this.tryJoin()));
+    this.flow = null;
+    this.iceTimers = {};
+    // True from a WebSocket cut until the session is back: the reconnecting banner speaks then.
+    this.cut = false;
     this.receiveOnly = isReceiveOnly(role);
     this.ended = false;
     this.self = null;
@@ -85,28 +104,25 @@ export class CallSession {
     byId('chat-close').addEventListener('click', () => this.togglePanel('chat'), { signal });
     byId('people-close').addEventListener('click', () => this.togglePanel('people'), { signal });
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.closePanels(); }, { signal });
+    // A phone back on a network does not wait for the next try.
+    window.addEventListener('online', () => this.retry.now(), { signal });
     this.local.addEventListener('change', () => this.syncLocal(), { signal });
   }
 
   /** Opens the WebSocket and sends `join`. */
   async start() {
-    this.onState('joining');
-    this.banner.show('connect', t('call.connecting'));
+    this.onState(this.auto ? 'reconnecting' : 'joining');
+    if (this.auto) this.banner.show('reconnect', t('call.resuming'));
+    else this.banner.show('connect', t('call.connecting'));
     this.controls.setEnabled(false);
     this.controls.setReceiveOnly(this.receiveOnly);
     this.refreshSelf();
     const sig = this.signaling;
-    sig.on('joined', (m) => this.onJoined(m))
-      .on('participant_joined', (m) => this.upsert(m.participant))
-      .on('participant_updated', (m) => this.upsert(m.participant))
-      .on('participant_left', (m) => this.removeParticipant(m.id))
-      .on('camera_status', (m) => this.updateCamera(m.camera))
-      .on('pub_answer', (m) => this.onNegotiation(m))
-      .on('sub_offer', (m) => this.onNegotiation(m))
-      .on('ice', (m) => this.onNegotiation(m))
-      .on('chat', (m) => this.chat.add(m))
-      .on('error', (m) => this.onServerError(m));
-    sig.onLost = () => this.lost();
+    this.bindSignaling(sig);
+    if (this.auto) {
+      this.retry.run();
+      return;
+    }
     // A proxy that swallows the WebSocket upgrade leaves it hanging rather than failing: after a
     // while, say so and offer to try again instead of "Connecting…" forever.
     this.joinTimer = setTimeout(() => { if (!this.self) this.lost(); }, JOIN_TIMEOUT_MS);
@@ -118,13 +134,63 @@ export class CallSession {
       return;
     }
     if (this.ended) return;
-    sig.send('join', { token: this.token, name: this.name, media: this.media(), codecs: receiveVideoCodecs() });
+    this.sendJoin();
+  }
+
+  sendJoin() {
+    this.signaling.send('join', { token: this.token, name: this.name, media: this.media(), codecs: receiveVideoCodecs() });
+  }
+
+  // Every message handler, on each new WebSocket.
+  bindSignaling(sig) {
+    sig.on('joined', (m) => this.onJoined(m))
+      .on('resumed', (m) => this.onResumed(m))
+      .on('participant_joined', (m) => this.upsert(m.participant))
+      .on('participant_updated', (m) => this.upsert(m.participant))
+      .on('participant_left', (m) => this.removeParticipant(m.id))
+      .on('camera_status', (m) => this.updateCamera(m.camera))
+      .on('pub_answer', (m) => this.onNegotiation(m))
+      .on('sub_offer', (m) => this.onNegotiation(m))
+      .on('ice', (m) => this.onNegotiation(m))
+      .on('chat', (m) => this.chat.add(m))
+      .on('error', (m) => this.onServerError(m));
+    sig.onLost = () => this.lost();
+  }
+
+  // A new WebSocket in place of the dead one, which says nothing more.
+  freshSignaling() {
+    this.signaling.close();
+    this.signaling = new Signaling();
+    this.bindSignaling(this.signaling);
+    return this.signaling;
+  }
+
+  // One try of an automatic session to join: true once `join` is sent.
+  async tryJoin() {
+    if (this.ended) return true;
+    const sig = this.freshSignaling();
+    await sig.connect();
+    if (!this.ended) this.sendJoin();
+    return true;
+  }
+
+  // One try to resume after a cut: true once `resume` is sent; `resumed` or an error answers.
+  async tryResume() {
+    if (this.ended) return true;
+    const sig = this.freshSignaling();
+    await sig.connect();
+    if (!this.ended) sig.send('resume', { resume: this.resumeKey, chat_after: this.chat.lastSeq });
+    return true;
   }
 
   onJoined(msg) {
     clearTimeout(this.joinTimer);
+    this.retry.tries = 0;
+    this.resumeKey = msg.resume || '';
+    this.onSession(this.resumeKey.split('.')[0]);
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
+    this.chat.addAll(msg.chat || []);
     // The server's word on the role wins over the pre-join page's.
     this.receiveOnly = isReceiveOnly(msg.self.role);
     this.controls.setReceiveOnly(this.receiveOnly);
@@ -139,10 +205,10 @@ export class CallSession {
     this.subscriber = new Subscriber({
       iceServers, send, onFailure,
       onTracks: (bindings) => this.tiles.setBindings(bindings),
-      onConnection: (pc) => { this.watch(pc); this.reportPeers(); },
+      onConnection: (pc) => { this.watch(pc, 'sub'); this.reportPeers(); },
     });
     if (this.publisher) {
-      this.watch(this.publisher.pc);
+      this.watch(this.publisher.pc, 'pub');
       this.publisher.start(this.local.micTrack, this.local.camOn ? this.local.camTrack : null);
     }
     this.reportPeers();
@@ -155,6 +221,11 @@ export class CallSession {
     this.refreshSelf();
     this.banner.hide('connect');
     this.onState('joined');
+    // Back by itself: the banner stays until the video moves again.
+    if (this.auto) {
+      this.awaitFlow();
+      return;
+    }
     // The Join button that had the focus is gone; keyboard users land on the controls.
     const first = this.receiveOnly ? this.controls.buttons.chat : this.controls.buttons.mic;
     first.focus({ preventScroll: true });
@@ -200,7 +271,8 @@ export class CallSession {
 
   onServerError({ code, message }) {
     console.warn('vigie: server error', code, message);
-    if (code === 'replaced') this.finish({ reason: 'replaced' });
+    if (code === 'resume_refused') this.joinAgain();
+    else if (code === 'replaced') this.finish({ reason: 'replaced' });
     else if (FATAL_CODES.has(code) || !this.self) this.finish({ reason: 'error', code });
     else this.showServerError(code);
   }
@@ -334,14 +406,80 @@ export class CallSession {
     this.people.render(self, this.others.values(), this.cameras.values());
   }
 
-  // ICE trouble on either connection shows in the banner; "disconnected" often heals itself.
-  watch(pc) {
+  // ICE trouble on either connection shows in the banner and restarts ICE: at once when
+  // "failed", after a grace when "disconnected" (which often heals by itself).
+  watch(pc, kind) {
     pc.addEventListener('connectionstatechange', () => {
       if (this.ended) return;
       const state = pc.connectionState;
-      if (state === 'failed') this.mediaFailed(new Error('ICE connection failed'));
-      else if (state === 'disconnected') this.banner.show('ice', t('call.reconnecting'));
-      else if (state === 'connected') this.banner.hide('ice');
+      if (state === 'failed' || state === 'disconnected') {
+        this.banner.show('ice', t('call.resuming'));
+        this.scheduleIceRestart(pc, kind, state === 'failed' ? 0 : ICE_GRACE_MS);
+      } else if (state === 'connected') {
+        clearTimeout(this.iceTimers[kind]);
+        clearTimeout(this.iceTimers[`${kind}-give-up`]);
+        delete this.iceTimers[`${kind}-give-up`];
+        this.banner.hide('ice');
+      }
+    });
+  }
+
+  scheduleIceRestart(pc, kind, delay) {
+    clearTimeout(this.iceTimers[kind]);
+    this.iceTimers[kind] = setTimeout(() => this.restartIce(pc, kind), delay);
+    const giveUp = `${kind}-give-up`;
+    if (!this.iceTimers[giveUp]) {
+      this.iceTimers[giveUp] = setTimeout(() => {
+        delete this.iceTimers[giveUp];
+        if (this.cut) return; // the resume deals with it
+        if (pc.connectionState !== 'connected') this.mediaFailed(new Error(`ICE of ${kind} did not come back`));
+      }, MEDIA_GIVE_UP_MS);
+    }
+  }
+
+  // The publish connection re-offers with new ICE credentials; the subscribe connection asks the
+  // server to. With the WebSocket down, resuming does it.
+  restartIce(pc, kind) {
+    if (this.ended || pc.connectionState === 'connected' || pc.connectionState === 'closed') return;
+    console.info('vigie: restarting ICE of', kind);
+    if (kind === 'pub') this.publisher?.restartIce();
+    else this.signaling.send('sub_restart');
+  }
+
+  restartIceWhereNeeded() {
+    for (const [kind, pc] of [['pub', this.publisher?.pc], ['sub', this.subscriber?.pc]]) {
+      if (pc && (pc.connectionState === 'failed' || pc.connectionState === 'disconnected')) this.scheduleIceRestart(pc, kind, 0);
+    }
+  }
+
+  // The same server session again after a cut: catch up on who is there, the cameras, the chat,
+  // and any negotiation the cut interrupted.
+  onResumed(msg) {
+    this.retry.tries = 0;
+    this.cut = false;
+    console.info('vigie: session resumed');
+    const present = new Set((msg.participants || []).map((p) => p.id));
+    for (const id of [...this.others.keys()]) if (!present.has(id)) this.removeParticipant(id);
+    for (const p of msg.participants || []) this.upsert(p);
+    for (const c of msg.cameras || []) this.updateCamera(c);
+    this.chat.addAll(msg.chat || []);
+    this.publisher?.resend();
+    this.restartIceWhereNeeded();
+    this.lastMedia = '';
+    this.sendMedia();
+    this.onState('joined');
+    this.awaitFlow();
+  }
+
+  // Hides the reconnecting banner once video frames are decoded again.
+  awaitFlow() {
+    this.flow?.abort();
+    this.flow = new AbortController();
+    const signal = this.flow.signal;
+    watchFlow(() => (this.subscriber ? this.subscriber.pc : null), signal).then(() => {
+      if (signal.aborted || this.ended) return;
+      this.banner.hide('reconnect');
+      console.info('vigie: media flowing again');
     });
   }
 
@@ -382,9 +520,27 @@ export class CallSession {
     this.onRejoin();
   }
 
-  // The WebSocket closed on its own: the server has dropped us, so the media is over too.
+  // The server no longer knows this session: a new one, with the same link, by itself.
+  joinAgain() {
+    this.teardown();
+    this.dispose();
+    this.onRejoin({ auto: true });
+  }
+
+  // The WebSocket closed on its own. Once joined, the session is resumed; an automatic session
+  // keeps trying to join; otherwise the person is asked.
   lost() {
     if (this.ended) return;
+    if ((this.self && this.resumeKey) || this.auto) {
+      if (this.self) {
+        this.cut = true;
+        this.onState('reconnecting');
+        this.banner.show('reconnect', t('call.resuming'));
+        this.flow?.abort();
+      }
+      this.retry.schedule();
+      return;
+    }
     this.teardown();
     this.onState('error');
     this.banner.show('lost', t('call.lost'), {
@@ -403,6 +559,9 @@ export class CallSession {
   teardown() {
     this.ended = true;
     clearTimeout(this.joinTimer);
+    this.retry.stop();
+    this.flow?.abort();
+    for (const timer of Object.values(this.iceTimers)) clearTimeout(timer);
     if (this.screenTrack) this.screenTrack.stop();
     this.screenTrack = null;
     if (this.publisher) this.publisher.close();

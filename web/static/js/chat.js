@@ -1,6 +1,8 @@
 // The chat panel. Messages come back from the server to everyone, their author included, so a
 // message is shown when the server sends it, never optimistically: what is on screen is what the
-// room received. Text is always set with textContent.
+// room received. Text is always set with textContent. Each message has the room's sequence number
+// `seq`: the history given at join and at a resume may repeat messages already shown, which are
+// skipped, so every message is shown once, in order.
 
 import { byId, el, show } from './dom.js';
 import { formatTime, t } from './i18n.js';
@@ -18,6 +20,8 @@ export class Chat {
     this.onTooLong = onTooLong;
     this.selfId = '';
     this.unread = 0;
+    // The highest sequence number shown: a resume asks for what came after.
+    this.lastSeq = 0;
     this.panel = byId('chat-panel');
     this.list = byId('chat-messages');
     this.empty = byId('chat-empty');
@@ -44,8 +48,16 @@ export class Chat {
     }
   }
 
-  /** Shows a chat message from the server: {id, from: {id, name}, text, at}. */
-  add(msg) {
+  /** Shows the history the server sends at join and resume, oldest first; none counts as unread. */
+  addAll(list) {
+    for (const msg of list) this.add(msg, { history: true });
+  }
+
+  /** Shows a chat message from the server: {seq, id, from: {id, name}, text, at}. */
+  add(msg, { history = false } = {}) {
+    const seq = Number(msg.seq) || 0;
+    if (seq && seq <= this.lastSeq) return;
+    if (seq) this.lastSeq = seq;
     const from = msg.from || {};
     const mine = from.id === this.selfId;
     const item = el('li', mine ? 'chat-message mine' : 'chat-message');
@@ -61,7 +73,7 @@ export class Chat {
     this.list.append(item);
     show(this.empty, false);
     if (atEnd || mine) this.scrollToEnd();
-    if (!this.isOpen() && !mine) {
+    if (!this.isOpen() && !mine && !history) {
       this.unread += 1;
       this.onUnread(this.unread);
     }

@@ -92,6 +92,7 @@ const strings = {
 
     'call.connecting': 'Connecting\u2026',
     'call.reconnecting': 'The connection is unstable. Reconnecting\u2026',
+    'call.resuming': 'Reconnecting\u2026',
     'call.lost': 'Connection lost.',
     'call.mediaFailed': 'The video connection failed.',
     'call.rejoin': 'Rejoin',
@@ -266,6 +267,7 @@ const strings = {
 
     'call.connecting': 'Connexion\u2026',
     'call.reconnecting': 'La connexion est instable. Reconnexion\u2026',
+    'call.resuming': 'Reconnexion\u2026',
     'call.lost': 'Connexion perdue.',
     'call.mediaFailed': 'La connexion vidéo a échoué.',
     'call.rejoin': 'Rejoindre',

@@ -22,6 +22,7 @@ export class Publisher {
     this.screen = null;
     this.awaitingAnswer = false;
     this.dirty = false;
+    this.iceRestart = false;
     this.pc.addEventListener('icecandidate', (e) => {
       this.send('ice', { pc: 'pub', candidate: e.candidate ? e.candidate.toJSON() : null });
     });
@@ -74,6 +75,21 @@ export class Publisher {
     if (!this.awaitingAnswer) this.offer();
   }
 
+  /** Re-offers with new ICE credentials (the connection is disconnected or failed). */
+  restartIce() {
+    this.iceRestart = true;
+    this.negotiate();
+  }
+
+  /**
+   * After a WebSocket cut: an offer still waiting for its answer may never have reached the server,
+   * or its answer may have been lost; it is sent again.
+   */
+  resend() {
+    if (!this.awaitingAnswer || this.pc.signalingState !== 'have-local-offer') return;
+    this.send('pub_offer', { sdp: this.pc.localDescription.sdp, sources: this.sources() });
+  }
+
   /** Applies the server's pub_answer, then offers again if something changed meanwhile. */
   async onAnswer(sdp) {
     if (!this.awaitingAnswer) {
@@ -103,7 +119,9 @@ export class Publisher {
     this.dirty = false;
     this.awaitingAnswer = true;
     try {
-      const offer = await this.pc.createOffer();
+      const restart = this.iceRestart;
+      this.iceRestart = false;
+      const offer = await this.pc.createOffer(restart ? { iceRestart: true } : undefined);
       await this.pc.setLocalDescription(offer);
       this.send('pub_offer', { sdp: this.pc.localDescription.sdp, sources: this.sources() });
     } catch (err) {

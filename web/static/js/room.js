@@ -2,9 +2,10 @@
 // ended) and moves between them; each screen's work lives in its own module.
 //
 // window.vigie exposes the peer connections and the page state to end-to-end tests:
-// {pub, sub, state, cameras} with state one of "prejoin", "joining", "joined", "left", "error",
-// and cameras the room's latest camera list by id (docs/protocol.md). An observer's pub stays null:
-// observers send nothing.
+// {pub, sub, state, cameras, session} with state one of "prejoin", "joining", "joined",
+// "reconnecting", "left", "error", cameras the room's latest camera list by id (docs/protocol.md)
+// and session the server's id of the current session. An observer's pub stays null: observers send
+// nothing.
 
 import { Banner } from './banner.js';
 import { CallSession } from './call.js';
@@ -15,7 +16,7 @@ import { Prejoin } from './prejoin.js';
 
 translatePage();
 
-const page = { pub: null, sub: null, state: 'prejoin', cameras: {} };
+const page = { pub: null, sub: null, state: 'prejoin', cameras: {}, session: '' };
 window.vigie = page;
 
 const roomId = roomIdFromPath(location.pathname);
@@ -62,7 +63,9 @@ function join(name) {
   startSession();
 }
 
-function startSession() {
+// auto: started by itself after the server forgot the previous session (it restarted, or the
+// cut was too long): no click, the same link.
+function startSession({ auto = false } = {}) {
   if (session) session.dispose();
   showScreen('call');
   session = new CallSession({
@@ -70,6 +73,8 @@ function startSession() {
     onState: setState,
     onPeers: ({ pub, sub }) => { page.pub = pub; page.sub = sub; },
     onCameras: (cameras) => { page.cameras = cameras; },
+    onSession: (id) => { page.session = id; },
+    auto,
     view,
     onEnd: ended,
     onRejoin: startSession,
