@@ -27,6 +27,8 @@ type Config struct {
 	Webhooks  []Webhook `yaml:"webhooks"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Incidents Incidents `yaml:"incidents"`
+	Media     Media     `yaml:"media"` // WebRTC media ports (media.go)
+	TURN      TURN      `yaml:"turn"`  // embedded TURN server (media.go)
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
@@ -79,6 +81,8 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 }
 

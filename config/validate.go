@@ -56,6 +56,7 @@ func (c Config) problems() []string {
 	p = append(p, checkDirectory(c)...)
 	p = append(p, checkAlarms(c)...)
 	p = append(p, checkOperators(c.Operators)...)
+	p = append(p, checkMedia(c)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	IncludeLoopback bool
 	// NetworkTypes restricts ICE (default: UDP and TCP, IPv4 and IPv6).
 	NetworkTypes []webrtc.NetworkType
+	// ConfigureTransport, when set, adds the transport settings of the
+	// server (shared media ports, public addresses) to the pion API.
+	ConfigureTransport func(*webrtc.SettingEngine) error
 }
 
 func (c *Config) setDefaults() {

@@ -79,6 +79,7 @@ func benchServer(ctx context.Context, rtsp string, warmup time.Duration, stderr 
 	cfg := config.Default()
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:" + freePort()
+	useFreePorts(&cfg)
 	cfg.Cameras = []config.Camera{{ID: "bench", Name: "bench", URL: rtsp, Preload: true}}
 	srv, stop, err := startInProcess(ctx, cfg, dir, stderr)
 	if err != nil {
