@@ -59,7 +59,7 @@ func NewDemux(ln net.Listener, cfg *tls.Config, log *slog.Logger) *Demux {
 		ln: ln, tls: c, log: log,
 		sem:     make(chan struct{}, maxHandshakes),
 		pending: map[net.Conn]struct{}{},
-		done: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	d.http = &subListener{d: d, conns: make(chan net.Conn, acceptQueue)}
 	d.turn = &subListener{d: d, conns: make(chan net.Conn, acceptQueue)}
