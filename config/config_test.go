@@ -15,6 +15,8 @@ func TestDefault(t *testing.T) {
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

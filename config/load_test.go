@@ -54,6 +54,8 @@ links:
 		Log:       Log{Level: "debug", Format: "json"},
 		Links:     Links{TTL: Duration(90 * time.Minute)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
