@@ -34,8 +34,9 @@ type TURN struct {
 	TLS string `yaml:"tls"`
 	// Realm is the TURN realm (default "vigie").
 	Realm string `yaml:"realm"`
-	// RelayIP is the address relayed media comes from, told to browsers:
-	// default the first of media.public_ips, else the host's own address.
+	// RelayIP is the address relays are announced at (default: the host's
+	// own address). Only vigie's media port talks to relays, from the same
+	// host, so it need not be public.
 	RelayIP string `yaml:"relay_ip"`
 	// RelayPorts is the UDP port range of relays, "first-last"; "" lets
 	// the system pick each port.

@@ -129,16 +129,13 @@ func (n *network) close() error {
 	return errors.Join(errs...)
 }
 
-// relayIP is where TURN relays are announced: turn.relay_ip, else the first
-// public IP, else the host's own address.
+// relayIP is where TURN relays are announced: turn.relay_ip, else the
+// host's own address. Only vigie's media port talks to a relay, from this
+// same host, so a public IP would only add a trip through the NAT (which
+// many do not allow back in: no hairpinning).
 func relayIP(cfg config.Config) net.IP {
 	if ip := net.ParseIP(cfg.TURN.RelayIP); ip != nil {
 		return ip
-	}
-	if len(cfg.Media.PublicIPs) > 0 {
-		if ip := net.ParseIP(cfg.Media.PublicIPs[0]); ip != nil {
-			return ip
-		}
 	}
 	return hostIP()
 }
