@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
@@ -20,6 +21,15 @@ const (
 	tcpReadBuffer  = 8
 	tcpWriteBuffer = 4 << 20
 )
+
+// prflxWait is how long the SFU, which nominates the candidate pair, waits
+// before choosing a pair whose remote side it learnt from a connectivity
+// check (peer reflexive) rather than from signaling. ICE-TCP clients are
+// always such (their active candidates are not signaled), and so are TURN
+// relays whose checks arrive before their candidate: pion's default, 1 s,
+// would delay every locked-down responder's first image by a second.
+// Host UDP pairs, when they work, are nominated at once as before.
+const prflxWait = 100 * time.Millisecond
 
 // Config says where the media ports listen.
 type Config struct {
@@ -90,6 +100,7 @@ func (p *Ports) Apply(se *webrtc.SettingEngine) error {
 		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
 	}
 	se.SetNetworkTypes(types)
+	se.SetPrflxAcceptanceMinWait(prflxWait)
 	if len(p.publicIPs) == 0 {
 		return nil
 	}
