@@ -5,12 +5,14 @@
 package turnserver
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pion/logging"
@@ -195,7 +197,9 @@ func NewTLSListener(addr string, cfg *tls.Config) (net.Listener, error) {
 	return ln, nil
 }
 
-// slogFactory routes pion's TURN logs to slog, warnings and errors only.
+// slogFactory routes pion's TURN logs to slog: errors as warnings (they
+// are about one client), warnings and the routine end of a client's
+// connection as debug.
 type slogFactory struct{ log *slog.Logger }
 
 func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
@@ -204,17 +208,28 @@ func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
 
 type slogLogger struct{ log *slog.Logger }
 
-func (l slogLogger) Trace(string)          {}
-func (l slogLogger) Tracef(string, ...any) {}
-func (l slogLogger) Debug(string)          {}
-func (l slogLogger) Debugf(string, ...any) {}
-func (l slogLogger) Info(string)           {}
-func (l slogLogger) Infof(string, ...any)  {}
-func (l slogLogger) Warn(m string)         { l.log.Warn(m) }
-func (l slogLogger) Warnf(f string, a ...any) {
-	l.log.Warn(fmt.Sprintf(f, a...))
+func (l slogLogger) Trace(string)              {}
+func (l slogLogger) Tracef(string, ...any)     {}
+func (l slogLogger) Debug(m string)            { l.log.Debug(m) }
+func (l slogLogger) Debugf(f string, a ...any) { l.debugf(f, a...) }
+func (l slogLogger) Info(m string)             { l.log.Debug(m) }
+func (l slogLogger) Infof(f string, a ...any)  { l.debugf(f, a...) }
+func (l slogLogger) Warn(m string)             { l.log.Debug(m) }
+func (l slogLogger) Warnf(f string, a ...any)  { l.debugf(f, a...) }
+func (l slogLogger) Error(m string)            { l.error(m) }
+func (l slogLogger) Errorf(f string, a ...any) { l.error(fmt.Sprintf(f, a...)) }
+
+// debugf formats only when debug logs are on: pion logs per request.
+func (l slogLogger) debugf(f string, a ...any) {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.log.Debug(fmt.Sprintf(f, a...))
+	}
 }
-func (l slogLogger) Error(m string) { l.log.Error(m) }
-func (l slogLogger) Errorf(f string, a ...any) {
-	l.log.Error(fmt.Sprintf(f, a...))
+
+func (l slogLogger) error(m string) {
+	if strings.HasPrefix(m, "Failed to close conn") {
+		l.log.Debug(m) // a client went away before TLS said goodbye
+		return
+	}
+	l.log.Warn(m)
 }
