@@ -79,6 +79,10 @@ func (s *server) startTURN() error {
 	case s.cfg.TURNSharesHTTPS():
 		s.net.demux = turnserver.NewDemux(s.listener, s.tls.TLSConfig, s.log)
 		s.listener = s.net.demux.HTTP()
+		// The demultiplexer terminates TLS. Without a TLSConfig of its
+		// own, http.Server.Serve sets up HTTP/2 for the "h2" connections
+		// it hands over; with one lacking "h2", it would drop them.
+		s.http.TLSConfig = nil
 		tc.TLS = s.net.demux.TURN()
 		tc.TLSPort = publicPort(pub)
 	case c.TLS != config.TURNOff:

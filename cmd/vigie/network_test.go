@@ -3,10 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"io"
 	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/pion/turn/v5"
+
+	"vigie/turnserver"
 )
 
 // Client firewalls, loaded in the client namespace only.
@@ -73,4 +84,64 @@ func wantRoute(t *testing.T, res benchResult, route string) {
 	if want := map[string]int{route: 1}; !maps.Equal(res.Routes, want) {
 		t.Fatalf("video came through %v, want %v", res.Routes, want)
 	}
+}
+
+// TestHTTPSAndTURNShareThePort: browsers (HTTP/2 and HTTP/1.1) and TURN
+// clients over TLS reach the same port, TURN with the credentials the
+// server mints.
+func TestHTTPSAndTURNShareThePort(t *testing.T) {
+	data := t.TempDir()
+	base, stop := startServe(t, data)
+	defer stop()
+	pem, err := os.ReadFile(filepath.Join(data, "tls", "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	for _, h2 := range []bool{true, false} {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: h2}
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(base + "/healthz")
+		if err != nil {
+			t.Fatalf("HTTP/2 %v: %v", h2, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tr.CloseIdleConnections()
+		if wantProto := map[bool]int{true: 2, false: 1}[h2]; resp.ProtoMajor != wantProto || string(body) != "ok\n" {
+			t.Fatalf("HTTP/2 %v: %s %q", h2, resp.Proto, body)
+		}
+	}
+
+	secret, err := os.ReadFile(filepath.Join(data, "turn.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := turnserver.NewCredentials(secret, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, pass := creds.Mint("s_test", time.Now())
+	host := strings.TrimPrefix(base, "https://")
+	conn, err := tls.Dial("tcp", host, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stun := turn.NewSTUNConn(conn)
+	defer stun.Close()
+	client, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: host, STUNServerAddr: host, Conn: stun, Username: user, Password: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	relay, err := client.AllocateWithContext(ctx)
+	if err != nil {
+		t.Fatalf("TURN over TLS on the HTTPS port: %v", err)
+	}
+	relay.Close()
 }
