@@ -51,7 +51,7 @@ const TURNOff = "off"
 func DefaultMedia() Media { return Media{UDP: ":8443", TCP: ":8444"} }
 
 func DefaultTURN() TURN {
-	return TURN{Enabled: true, UDP: ":3478", TCP: ":3478", Realm: "vigie", RelayPorts: "49160-49200"}
+	return TURN{Enabled: true, UDP: ":3478", TCP: ":3478", Realm: "vigie", RelayPorts: "49152-65535"}
 }
 
 // TURNSharesHTTPS tells whether TURN over TLS is served on the HTTPS port.
@@ -68,7 +68,7 @@ func (t TURN) RelayPortRange() (lo, hi uint16, err error) {
 	x, errA := strconv.ParseUint(strings.TrimSpace(a), 10, 16)
 	y, errB := strconv.ParseUint(strings.TrimSpace(b), 10, 16)
 	if !ok || errA != nil || errB != nil || x == 0 || y < x {
-		return 0, 0, fmt.Errorf("%q is not a port range such as \"49160-49200\"", t.RelayPorts)
+		return 0, 0, fmt.Errorf("%q is not a port range such as \"49152-65535\"", t.RelayPorts)
 	}
 	return uint16(x), uint16(y), nil
 }

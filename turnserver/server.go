@@ -40,6 +40,9 @@ type Config struct {
 	// AllowedPeers are the addresses relays may send to: the server's own.
 	// Empty allows any peer.
 	AllowedPeers []net.IP
+	// MaxAllocations bounds the live relays of one session (default
+	// DefaultMaxAllocations).
+	MaxAllocations int
 	Log          *slog.Logger
 }
 
@@ -60,6 +63,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.MaxAllocations <= 0 {
+		cfg.MaxAllocations = DefaultMaxAllocations
+	}
 	s := &Server{cfg: cfg}
 	if err := s.listen(); err != nil {
 		s.closeListeners()
@@ -67,9 +73,12 @@ func Start(cfg Config) (*Server, error) {
 	}
 	relay := s.relayGenerator()
 	permit := s.permission
+	q := newQuota(cfg.MaxAllocations)
 	sc := turn.ServerConfig{
 		Realm:         cfg.Realm,
 		AuthHandler:   cfg.Credentials.authHandler(time.Now),
+		QuotaHandler:  q.allow,
+		EventHandler:  turn.EventHandler{OnAllocationCreated: q.created, OnAllocationDeleted: q.deleted},
 		LoggerFactory: slogFactory{log: cfg.Log.With("component", "turn")},
 	}
 	if s.udp != nil {

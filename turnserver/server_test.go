@@ -273,3 +273,70 @@ func TestRelayReachesOnlyAllowedPeers(t *testing.T) {
 		t.Error("permission to another machine granted")
 	}
 }
+
+// TestQuotaPerSession: one session gets at most MaxAllocations relays at a
+// time; others are not affected, and a released relay can be taken again.
+func TestQuotaPerSession(t *testing.T) {
+	creds, err := NewCredentials(testSecret(9), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Start(Config{
+		UDP: "127.0.0.1:0", Realm: "vigie", Credentials: creds, Host: "127.0.0.1",
+		RelayIP: net.IPv4(127, 0, 0, 1), MaxAllocations: 2, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	server := srv.udp.LocalAddr().String()
+	allocate := func(session string) (net.PacketConn, error) {
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		user, pass := creds.Mint(session, time.Now())
+		client, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: server, STUNServerAddr: server, Conn: conn, Username: user, Password: pass})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { client.Close(); _ = conn.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return client.AllocateWithContext(ctx)
+	}
+	var held []net.PacketConn
+	for i := range 2 {
+		relay, err := allocate("s_a")
+		if err != nil {
+			t.Fatalf("relay %d of s_a refused: %v", i+1, err)
+		}
+		held = append(held, relay)
+	}
+	if relay, err := allocate("s_a"); err == nil {
+		relay.Close()
+		t.Fatal("a third relay granted to s_a")
+	}
+	if relay, err := allocate("s_b"); err != nil {
+		t.Fatalf("s_b refused: %v", err)
+	} else {
+		relay.Close()
+	}
+	held[0].Close() // deallocates
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		relay, err := allocate("s_a")
+		if err == nil {
+			relay.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("s_a still refused after releasing a relay: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	held[1].Close()
+}
