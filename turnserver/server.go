@@ -43,7 +43,7 @@ type Config struct {
 	// MaxAllocations bounds the live relays of one session (default
 	// DefaultMaxAllocations).
 	MaxAllocations int
-	Log          *slog.Logger
+	Log            *slog.Logger
 }
 
 // Server is a running TURN server.
