@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pion/turn/v5"
 )
 
 func testSecret(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
@@ -86,4 +88,31 @@ func TestIsSTUN(t *testing.T) {
 			t.Errorf("IsSTUN(%#x) = %v, want %v", tt.b, got, tt.want)
 		}
 	}
+}
+
+// FuzzCredentials: any username and password from the network is
+// refused or accepted without panicking, and only a minted pair for an
+// unexpired time is accepted.
+func FuzzCredentials(f *testing.F) {
+	c, err := NewCredentials(testSecret(3), time.Hour)
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	user, pass := c.Mint("s_seed", now)
+	f.Add(user, pass)
+	f.Add("1800003600:s", "")
+	f.Add(":", "x")
+	f.Add("-1:s", "AAAA")
+	f.Add("99999999999999999999:s", "x")
+	f.Fuzz(func(t *testing.T, username, password string) {
+		err := c.Check(username, password, now)
+		if err == nil && password != c.password(username) {
+			t.Fatalf("accepted %q with a password that is not its MAC", username)
+		}
+		ra := &turn.RequestAttributes{Username: username, Realm: "vigie"}
+		if _, key, ok := c.authHandler(func() time.Time { return now })(ra); ok != (checkExpiry(username, now) == nil) || ok && len(key) != 16 {
+			t.Fatalf("auth handler for %q: ok %v, key %x", username, ok, key)
+		}
+	})
 }
