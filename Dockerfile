@@ -2,7 +2,8 @@
 # vigie as a container: one static binary on a distroless base, running as an unprivileged user.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t vigie .
-#   docker run -d --name vigie -p 8443:8443 -v vigie-data:/data vigie
+#   docker run -d --name vigie -p 8443:8443/tcp -p 8443:8443/udp -p 8444:8444/tcp \
+#     -p 3478:3478/udp -p 3478:3478/tcp -v vigie-data:/data vigie
 #
 # The data directory (/data) holds the database, the TLS CA and keys: keep it on a volume and back
 # it up (see docs/operations.md).
@@ -29,8 +30,12 @@ VOLUME /data
 EXPOSE 8443/tcp
 # The SIA DC-09 alarm receiver, when dc09.listen is set to ":9000" in vigie.yaml (TCP and UDP).
 EXPOSE 9000/tcp 9000/udp
-# WebRTC media uses random UDP ports until a single media port exists: run with --network host.
-# Ports that later features add: WebRTC media on one UDP port, ICE over TCP, the embedded TURN
-# server (3478/udp and 3478/tcp, TURN over TLS on 5349/tcp).
+# WebRTC media: all of it on one UDP port (media.udp), ICE over TCP (media.tcp) for networks
+# that block UDP. Publish them on the same port numbers, and set media.public_ips to the host's
+# address (see docs/operations.md, "Ports and firewalls").
+EXPOSE 8443/udp 8444/tcp
+# The embedded TURN server over UDP and TCP; TURN over TLS shares 8443/tcp. Its relays talk only to
+# vigie's media port inside the container: they need no published port.
+EXPOSE 3478/udp 3478/tcp
 ENTRYPOINT ["/vigie"]
 CMD ["serve", "--data", "/data", "--listen", ":8443"]

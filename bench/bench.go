@@ -29,6 +29,7 @@ type JoinConfig struct {
 	TLSConfig *tls.Config   // to trust the server (nil: system roots)
 	Rand      *rand.Rand    // for reproducible delays (nil: seeded from time)
 	Log       *slog.Logger  // nil: slog.Default()
+	RelayOnly bool          // use only TURN relay candidates (checks the TURN server)
 }
 
 // Defaults of JoinConfig.
@@ -64,6 +65,7 @@ type Sample struct {
 	FirstKeyframe time.Duration // from sending "join" to the last packet (marker) of the first complete keyframe access unit
 	Live          time.Duration // from sending "join" to the first frame at the camera's pace: the viewer is at the live edge
 	Codec         string        // H264 or H265
+	Route         string        // the ICE candidate pair the video came through (see route)
 }
 
 // Distribution summarises one measure over the samples (nearest-rank
@@ -78,8 +80,9 @@ type JoinResult struct {
 	FirstPacket   Distribution
 	FirstKeyframe Distribution
 	Live          Distribution
-	Failures      int      // viewers that saw no keyframe within Timeout
-	Errors        []string // why, one per failure
+	Routes        map[string]int // viewers by the route their video came through
+	Failures      int            // viewers that saw no keyframe within Timeout
+	Errors        []string       // why, one per failure
 }
 
 // Join runs cfg.N viewers one after the other and measures each. A viewer
@@ -156,5 +159,8 @@ func receiveAPI(loopback bool) (*webrtc.API, error) {
 	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(loopback)
+	if err := browserLikeTransport(&se); err != nil {
+		return nil, err
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)), nil
 }

@@ -186,7 +186,7 @@ func TestJoinMeasuresCameraKeyframe(t *testing.T) {
 		t.Fatalf("%d samples, %d failures: %v", len(res.Samples), res.Failures, res.Errors)
 	}
 	for i, s := range res.Samples {
-		if s.FirstPacket <= 0 || s.FirstKeyframe < s.FirstPacket || s.Live < s.FirstKeyframe || s.Codec != "H264" {
+		if s.FirstPacket <= 0 || s.FirstKeyframe < s.FirstPacket || s.Live < s.FirstKeyframe || s.Codec != "H264" || s.Route != "host/udp → host/udp" {
 			t.Errorf("viewer %d: %+v", i+1, s)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -44,6 +45,10 @@ func (r *JoinResult) summarise() {
 	r.FirstPacket = distribution(packets)
 	r.FirstKeyframe = distribution(keyframes)
 	r.Live = distribution(live)
+	r.Routes = map[string]int{}
+	for _, s := range r.Samples {
+		r.Routes[s.Route]++
+	}
 }
 
 // codecs lists the codecs the samples saw, in order of appearance.
@@ -78,6 +83,10 @@ func (r JoinResult) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "%-14s %5d %9.1f %9.1f %9.1f %9.1f\n",
 			row.name, len(r.Samples), ms(row.d.Min), ms(row.d.Median), ms(row.d.P95), ms(row.d.Max))
 	}
+	routes := slices.Sorted(maps.Keys(r.Routes))
+	for _, route := range routes {
+		fmt.Fprintf(&b, "route %s: %d\n", route, r.Routes[route])
+	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "failed: %s\n", e)
 	}
@@ -104,5 +113,6 @@ func (r JoinResult) JSON() ([]byte, error) {
 		FirstPacket   jsonDistribution `json:"first_packet_ms"`
 		FirstKeyframe jsonDistribution `json:"first_keyframe_ms"`
 		Live          jsonDistribution `json:"live_edge_ms"`
-	}{len(r.Samples), r.Failures, toJSON(r.FirstPacket), toJSON(r.FirstKeyframe), toJSON(r.Live)})
+		Routes        map[string]int   `json:"routes"`
+	}{len(r.Samples), r.Failures, toJSON(r.FirstPacket), toJSON(r.FirstKeyframe), toJSON(r.Live), r.Routes})
 }

@@ -36,8 +36,8 @@ func TestDistributionNearestRank(t *testing.T) {
 func sampleResult() JoinResult {
 	r := JoinResult{
 		Samples: []Sample{
-			{FirstPacket: 12340 * time.Microsecond, FirstKeyframe: 45670 * time.Microsecond, Live: 70 * time.Millisecond, Codec: "H264"},
-			{FirstPacket: 8 * time.Millisecond, FirstKeyframe: 31449 * time.Microsecond, Live: 52 * time.Millisecond, Codec: "H264"},
+			{FirstPacket: 12340 * time.Microsecond, FirstKeyframe: 45670 * time.Microsecond, Live: 70 * time.Millisecond, Codec: "H264", Route: "host/udp → host/udp"},
+			{FirstPacket: 8 * time.Millisecond, FirstKeyframe: 31449 * time.Microsecond, Live: 52 * time.Millisecond, Codec: "H264", Route: "relay/udp(tls) → host/udp"},
 		},
 		Failures: 1,
 		Errors:   []string{"bench 3: no keyframe within 15s: still waiting for a sub_offer"},
@@ -54,7 +54,8 @@ func TestJSON(t *testing.T) {
 	want := `{"n":2,"failures":1,` +
 		`"first_packet_ms":{"min":8,"median":8,"p95":12.3,"max":12.3},` +
 		`"first_keyframe_ms":{"min":31.4,"median":31.4,"p95":45.7,"max":45.7},` +
-		`"live_edge_ms":{"min":52,"median":52,"p95":70,"max":70}}`
+		`"live_edge_ms":{"min":52,"median":52,"p95":70,"max":70},` +
+		`"routes":{"host/udp → host/udp":1,"relay/udp(tls) → host/udp":1}}`
 	if string(b) != want {
 		t.Fatalf("JSON\n got %s\nwant %s", b, want)
 	}
@@ -69,7 +70,7 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
-	if len(lines) != 6 {
+	if len(lines) != 8 {
 		t.Fatalf("table has %d lines:\n%s", len(lines), buf.String())
 	}
 	wantFields := [][]string{
@@ -78,6 +79,8 @@ func TestWriteTable(t *testing.T) {
 		{"first", "packet", "2", "8.0", "8.0", "12.3", "12.3"},
 		{"first", "keyframe", "2", "31.4", "31.4", "45.7", "45.7"},
 		{"live", "edge", "2", "52.0", "52.0", "70.0", "70.0"},
+		{"route", "host/udp", "→", "host/udp:", "1"},
+		{"route", "relay/udp(tls)", "→", "host/udp:", "1"},
 		{"failed:", "bench", "3:", "no", "keyframe", "within", "15s:", "still", "waiting", "for", "a", "sub_offer"},
 	}
 	for i, want := range wantFields {

@@ -39,6 +39,7 @@ type viewer struct {
 	api    *webrtc.API
 	tls    *tls.Config
 	camera string // the camera measured; chosen from the first offer when empty
+	relay  bool   // relay candidates only
 	log    *slog.Logger
 
 	sig    *signalConn
@@ -73,7 +74,7 @@ type readResult struct {
 
 func newViewer(name string, l link, api *webrtc.API, cfg JoinConfig) *viewer {
 	return &viewer{
-		name: name, link: l, api: api, tls: cfg.TLSConfig, camera: cfg.Camera, log: cfg.Log,
+		name: name, link: l, api: api, tls: cfg.TLSConfig, camera: cfg.Camera, log: cfg.Log, relay: cfg.RelayOnly,
 		stop:   make(chan struct{}),
 		in:     make(chan serverMessage, 64),
 		tracks: make(chan arrival, 8),
@@ -137,7 +138,11 @@ func (v *viewer) awaitJoined(ctx context.Context) error {
 }
 
 func (v *viewer) newPeerConnection(servers []iceServer) error {
-	pc, err := v.api.NewPeerConnection(webrtc.Configuration{ICEServers: webrtcICEServers(servers)})
+	conf := webrtc.Configuration{ICEServers: webrtcICEServers(servers)}
+	if v.relay {
+		conf.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := v.api.NewPeerConnection(conf)
 	if err != nil {
 		return fmt.Errorf("create peer connection: %w", err)
 	}
@@ -166,6 +171,7 @@ func (v *viewer) newPeerConnection(servers []iceServer) error {
 // complete keyframe, a failure, or the end of ctx.
 func (v *viewer) measure(ctx context.Context, start time.Time, timeout time.Duration) (Sample, error) {
 	var firstPacket time.Duration
+	var recv *webrtc.RTPReceiver
 	for {
 		select {
 		case <-ctx.Done():
@@ -182,6 +188,7 @@ func (v *viewer) measure(ctx context.Context, start time.Time, timeout time.Dura
 				continue
 			}
 			v.reading = true
+			recv = a.recv
 			v.stage = "reading the camera's video"
 			firstPacket = a.at.Sub(start)
 			deadline, _ := ctx.Deadline()
@@ -191,7 +198,8 @@ func (v *viewer) measure(ctx context.Context, start time.Time, timeout time.Dura
 				return Sample{}, r.err
 			}
 			v.log.Debug("keyframe", "viewer", v.name, "camera", v.camera, "packets", r.packets)
-			return Sample{FirstPacket: firstPacket, FirstKeyframe: r.keyframeAt.Sub(start), Live: r.liveAt.Sub(start), Codec: r.codec}, nil
+			return Sample{FirstPacket: firstPacket, FirstKeyframe: r.keyframeAt.Sub(start), Live: r.liveAt.Sub(start),
+				Codec: r.codec, Route: route(v.pc, recv)}, nil
 		}
 	}
 }

@@ -30,6 +30,8 @@ type Config struct {
 	Incidents Incidents `yaml:"incidents"`
 	Metrics   Metrics   `yaml:"metrics"`
 	Sessions  Sessions  `yaml:"sessions"`
+	Media     Media     `yaml:"media"` // WebRTC media ports (media.go)
+	TURN      TURN      `yaml:"turn"`  // embedded TURN server (media.go)
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
@@ -84,6 +86,8 @@ func Default() Config {
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 }
 

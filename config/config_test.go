@@ -17,6 +17,8 @@ func TestDefault(t *testing.T) {
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

@@ -56,6 +56,8 @@ links:
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
 		Limits:    DefaultLimits(),
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
+		Media:     DefaultMedia(),
+		TURN:      DefaultTURN(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)

@@ -59,6 +59,7 @@ func (c Config) problems() []string {
 	p = append(p, checkOperators(c.Operators)...)
 	p = append(p, checkMetrics(c.Metrics)...)
 	p = append(p, checkSessions(c.Sessions)...)
+	p = append(p, checkMedia(c)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}

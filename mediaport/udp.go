@@ -20,10 +20,13 @@ import (
 // several hundred thousand. The kernel spreads incoming packets over the
 // sockets; they are read back into one stream for the ICE mux.
 
-// listenUDP opens the media port with one socket per core, sending in
-// batches.
-func listenUDP(addr string) (net.PacketConn, error) {
-	return listenUDPSockets(addr, runtime.GOMAXPROCS(0), true)
+// listenUDP opens the media port with the given number of sockets (0: one
+// per core).
+func listenUDP(addr string, sockets int, batch bool) (net.PacketConn, error) {
+	if sockets <= 0 {
+		sockets = runtime.GOMAXPROCS(0)
+	}
+	return listenUDPSockets(addr, sockets, batch)
 }
 
 // datagram is one received packet waiting for ReadFrom.

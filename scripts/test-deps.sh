@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vigie's tests need and is missing, and checks it works:
-#   - Debian's chromium (the browser tests drive /usr/bin/chromium) and ffmpeg, with apt-get, as root;
+#   - Debian's chromium (the browser tests drive /usr/bin/chromium), ffmpeg, and iproute2 and
+#     nftables (the network tests), with apt-get, as root;
 #   - Mailpit, the SMTP server the e-mail tests send to, with go install, when it is neither on PATH
 #     nor in Go's bin directory;
 #   - the e2e npm packages (npm ci), when node_modules is missing or package-lock.json changed.
@@ -52,11 +53,16 @@ apt_install() {
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium fonts-liberation)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# The network tests put vigie and a viewer in network namespaces with firewall rules.
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nft >/dev/null || missing+=(nftables)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_install "${missing[@]}"
 fi
 [ -x "$CHROMIUM" ] || die "$CHROMIUM is still missing after installing chromium"
 command -v ffmpeg >/dev/null || die "ffmpeg is still missing after installing it"
+command -v ip >/dev/null || die "ip is still missing after installing iproute2"
+command -v nft >/dev/null || die "nft is still missing after installing nftables"
 # The Debian launcher script prints harmless shell warnings on some machines: keep only the version.
 chromium_version=$("$CHROMIUM" --version 2>/dev/null | grep -m1 -i chromium) ||
 	die "$CHROMIUM does not run: try '$CHROMIUM --version'"

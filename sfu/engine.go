@@ -113,5 +113,10 @@ func newAPI(cfg Config, feeds *feedSSRCs) (*webrtc.API, error) {
 	if len(cfg.NetworkTypes) > 0 {
 		se.SetNetworkTypes(cfg.NetworkTypes)
 	}
+	if cfg.ConfigureTransport != nil {
+		if err := cfg.ConfigureTransport(&se); err != nil {
+			return nil, fmt.Errorf("configure transport: %w", err)
+		}
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }

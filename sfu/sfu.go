@@ -35,6 +35,9 @@ type Config struct {
 	// FanoutWorkers write camera packets to viewers in parallel (default:
 	// one per core).
 	FanoutWorkers int
+	// ConfigureTransport, when set, adds the transport settings of the
+	// server (shared media ports, public addresses) to the pion API.
+	ConfigureTransport func(*webrtc.SettingEngine) error
 }
 
 func (c *Config) setDefaults() {

@@ -105,7 +105,7 @@ func (c *session) handleJoin(m inbound) bool {
 	// at once, and the browser needs the ICE servers before it.
 	c.send(joinedMsg{
 		Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others,
-		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(),
+		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(c.sessionID),
 		Chat: c.srv.chatHistory(room.ID, 0), Resume: resume, ResumeWindow: c.srv.ResumeWindow.Seconds(),
 	})
 	peer, err := c.srv.SFU.Join(room.ID, self.ID, c, peerOptions(m.Codecs))

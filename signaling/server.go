@@ -55,6 +55,9 @@ type Server struct {
 	Cameras    Cameras // nil: no camera configured
 	Access     Access  // nil: rooms made by hand only
 	ICEServers []webrtc.ICEServer
+	// ICEServersFor, when set, adds servers with credentials minted for
+	// one session (the embedded TURN server) after ICEServers.
+	ICEServersFor func(session string) []webrtc.ICEServer
 	// PingInterval and PongTimeout bound how long a silent browser stays
 	// in its room (defaults 5 s and 12 s).
 	PingInterval time.Duration
@@ -274,9 +277,13 @@ func (s *Server) roomCameras(roomID string) []cameras.Status {
 	return list
 }
 
-func (s *Server) iceServers() []iceServer {
-	list := make([]iceServer, 0, len(s.ICEServers))
-	for _, is := range s.ICEServers {
+func (s *Server) iceServers(session string) []iceServer {
+	all := s.ICEServers
+	if s.ICEServersFor != nil {
+		all = append(append([]webrtc.ICEServer(nil), all...), s.ICEServersFor(session)...)
+	}
+	list := make([]iceServer, 0, len(all))
+	for _, is := range all {
 		cred, _ := is.Credential.(string)
 		list = append(list, iceServer{URLs: is.URLs, Username: is.Username, Credential: cred})
 	}

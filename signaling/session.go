@@ -196,19 +196,29 @@ func (c *session) writeLoop(l *connection, readerDone <-chan struct{}) {
 			if c.resumeOrder() != nil {
 				return // handed over with the session it resumes
 			}
-			ws.Close()
+			select {
+			case <-c.done: // the reader ended the session: say why
+				c.finish(ws)
+			default:
+				ws.Close()
+			}
 			return
 		case <-c.done:
 			if c.resumeOrder() != nil {
 				return
 			}
-			c.flush(ws)
-			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, c.reason)
-			_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-			ws.Close()
+			c.finish(ws)
 			return
 		}
 	}
+}
+
+// finish writes what is queued (a last error) and the close reason.
+func (c *session) finish(ws *websocket.Conn) {
+	c.flush(ws)
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, c.reason)
+	_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	ws.Close()
 }
 
 func write(ws *websocket.Conn, b []byte) bool {

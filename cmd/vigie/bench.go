@@ -16,7 +16,7 @@ import (
 	"vigie/token"
 )
 
-const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure]
+const benchUsage = `usage: vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--warmup 5s] [--insecure] [--relay-only]
        vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api] [--target URL --mailpit-api URL --site ID[=ACCOUNT]...]
        vigie bench fanout [--rtsp URL | --whep URL --token KEY] [--viewers 10,50,100,200,400,600] [--duration 30s] [--json]`
 
@@ -44,10 +44,11 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxDelay := fs.Duration("max-delay", bench.DefaultMaxDelay, "each viewer starts after a random delay up to this")
 	warmup := fs.Duration("warmup", 5*time.Second, "with --rtsp: wait this long after the camera is live")
 	insecure := fs.Bool("insecure", false, "with --target: do not verify the server certificate")
+	relayOnly := fs.Bool("relay-only", false, "receive through the server's TURN relay only")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg := bench.JoinConfig{N: *n, MaxDelay: *maxDelay, Log: newLogger(stderr, "warn", "text")}
+	cfg := bench.JoinConfig{N: *n, MaxDelay: *maxDelay, RelayOnly: *relayOnly, Log: newLogger(stderr, "warn", "text")}
 	switch {
 	case *rtsp != "" && *target == "":
 		stop, link, tlsCfg, err := benchServer(ctx, *rtsp, *warmup, stderr)
@@ -82,6 +83,7 @@ func benchServer(ctx context.Context, rtsp string, warmup time.Duration, stderr 
 	cfg := config.Default()
 	cfg.Data = dir
 	cfg.Listen = "127.0.0.1:" + freePort()
+	useFreePorts(&cfg)
 	cfg.Cameras = []config.Camera{{ID: "bench", Name: "bench", URL: rtsp, Preload: true}}
 	srv, stop, err := startInProcess(ctx, cfg, dir, stderr)
 	if err != nil {

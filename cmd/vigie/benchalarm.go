@@ -227,6 +227,7 @@ func benchAlarmConfig(dir, host string, port, contacts, alarms int) config.Confi
 	cfg.Listen = "127.0.0.1:" + freePort()
 	cfg.Log.Level = "warn"
 	cfg.DC09.Listen = "127.0.0.1:" + freePort()
+	useFreePorts(&cfg)
 	cfg.SMTP = config.SMTP{Host: host, Port: port, TLS: "none", From: "vigie bench <alerte@bench.example>"}
 	committee := make([]string, 0, contacts)
 	for i := 1; i <= contacts; i++ {

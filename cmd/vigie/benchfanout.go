@@ -43,6 +43,7 @@ type fanoutFlags struct {
 	pid                   int
 	insecure, json, audio bool
 	cpuprofile            string
+	media                 fanoutMedia
 	steps                 []int
 	cfg                   bench.FanoutConfig
 }
@@ -61,6 +62,8 @@ func parseFanoutFlags(args []string, stderr io.Writer) (fanoutFlags, error) {
 	fs.BoolVar(&f.insecure, "insecure", false, "with --whep: do not verify the server's certificate")
 	fs.BoolVar(&f.json, "json", false, "print the JSON line only")
 	fs.BoolVar(&f.audio, "audio", false, "ask for an audio track too")
+	fs.IntVar(&f.media.Sockets, "udp-sockets", 0, "without --whep: sockets serving vigie's media port (0: one per core)")
+	fs.BoolVar(&f.media.Batch, "udp-batch", true, "without --whep: vigie sends media in batches (sendmmsg)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "without --whep: save a CPU profile of vigie for each step in this directory")
 	viewers := fs.String("viewers", joinInts(bench.DefaultFanoutSteps()), "viewers at each step, growing, comma-separated")
 	fs.DurationVar(&f.cfg.Duration, "duration", bench.DefaultFanoutDuration, "measurement window of each step")
@@ -150,7 +153,7 @@ func benchFanoutCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for on the command line
 		}
 	} else {
-		srv, err := startFanoutServer(ctx, f.rtsp, f.clip, f.steps[len(f.steps)-1], stderr)
+		srv, err := startFanoutServer(ctx, f.rtsp, f.clip, f.steps[len(f.steps)-1], f.media, stderr)
 		if err != nil {
 			return err
 		}

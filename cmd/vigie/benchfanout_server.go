@@ -35,7 +35,7 @@ type fanoutServer struct {
 // startFanoutServer starts the camera simulator (when rtsp is empty) and
 // vigie, and waits until vigie is ready. The children are stopped by stop,
 // or killed with this process if it dies first; ctx only bounds the start.
-func startFanoutServer(ctx context.Context, rtsp, clip string, maxViewers int, stderr io.Writer) (s *fanoutServer, err error) {
+func startFanoutServer(ctx context.Context, rtsp, clip string, maxViewers int, media fanoutMedia, stderr io.Writer) (s *fanoutServer, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench fanout: own executable: %w", err)
@@ -70,7 +70,7 @@ func startFanoutServer(ctx context.Context, rtsp, clip string, maxViewers int, s
 		rtsp = "rtsp://" + addr + "/" + clip
 	}
 	cfgPath := filepath.Join(dir, "vigie.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fanoutConfigYAML(dir, s.listen, s.metrics, s.key, rtsp, maxViewers)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(fanoutConfigYAML(dir, s.listen, s.metrics, s.key, rtsp, maxViewers)+media.yaml()), 0o600); err != nil {
 		return s, err
 	}
 	fmt.Fprintf(stderr, "bench fanout: starting vigie (data %s) with camera %s\n", dir, rtsp)
@@ -278,4 +278,15 @@ func saveURL(ctx context.Context, url, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// fanoutMedia sets the child vigie's media port: a free UDP port served by
+// Sockets sockets (0: one per core), batched or not; no ICE-TCP, no TURN.
+type fanoutMedia struct {
+	Sockets int
+	Batch   bool
+}
+
+func (m fanoutMedia) yaml() string {
+	return fmt.Sprintf("media:\n  udp: \"127.0.0.1:0\"\n  tcp: \"\"\n  udp_sockets: %d\n  udp_batch: %v\nturn:\n  enabled: false\n", m.Sockets, m.Batch)
 }

@@ -68,7 +68,8 @@ func TestFanoutConfigYAML(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "vigie.yaml")
 	key := randomKey()
-	yaml := fanoutConfigYAML(dir, "127.0.0.1:1", "127.0.0.1:2", key, "rtsp://127.0.0.1:3/bench2m", 600)
+	yaml := fanoutConfigYAML(dir, "127.0.0.1:1", "127.0.0.1:2", key, "rtsp://127.0.0.1:3/bench2m", 600) +
+		fanoutMedia{Sockets: 1, Batch: false}.yaml()
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,9 @@ func TestFanoutConfigYAML(t *testing.T) {
 	}
 	if len(cfg.Cameras) != 1 || cfg.Cameras[0].ID != "bench" || !cfg.Cameras[0].Preload || cfg.Cameras[0].URL != "rtsp://127.0.0.1:3/bench2m" {
 		t.Errorf("cameras %+v", cfg.Cameras)
+	}
+	if cfg.Media.UDPSockets != 1 || cfg.Media.UDPBatch || cfg.Media.TCP != "" || cfg.TURN.Enabled || !cfg.Metrics.Pprof {
+		t.Errorf("media %+v turn %+v metrics %+v", cfg.Media, cfg.TURN, cfg.Metrics)
 	}
 	if cfg.Limits.MaxWHEPSessions < 600 || cfg.Limits.ConnectionsPerIPPerMinute < 600 || cfg.Limits.MaxRooms != config.DefaultLimits().MaxRooms {
 		t.Errorf("limits %+v", cfg.Limits)

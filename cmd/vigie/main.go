@@ -16,11 +16,11 @@ var version = "dev"
 const usage = `vigie — incident rooms for security teams
 
 Usage:
-  vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo]
+  vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo] [--free-ports]
   vigie room create NAME [--camera ID]... [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
   vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s] [--clip bench2m]
   vigie alarm --site ID [--kind holdup] [--server URL] [--data DIR] [--json]
-  vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s]
+  vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--relay-only]
   vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api]
   vigie bench fanout [--rtsp URL | --whep URL --token T] [--viewers 10,50,100] [--duration 30s] [--json]
   vigie version

@@ -28,7 +28,7 @@ import (
 // serveFlags are the command-line settings; set ones override the config.
 type serveFlags struct {
 	config, listen, data string
-	demo                 bool
+	demo, freePorts      bool
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -39,6 +39,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.listen, "listen", "", "HTTPS address, such as :8443 (overrides the config)")
 	fs.StringVar(&f.data, "data", "", "data directory (overrides the config)")
 	fs.BoolVar(&f.demo, "demo", false, "create a demonstration room and print its links")
+	fs.BoolVar(&f.freePorts, "free-ports", false, "media and TURN on ports the system picks (tests, several servers on one host)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -62,6 +63,9 @@ func loadConfig(f serveFlags) (config.Config, error) {
 	}
 	if f.data != "" {
 		cfg.Data = f.data
+	}
+	if f.freePorts {
+		useFreePorts(&cfg)
 	}
 	return cfg, cfg.Validate()
 }
@@ -115,6 +119,7 @@ type server struct {
 	http      *http.Server
 	listener  net.Listener
 	publicURL string
+	net       network // media ports and TURN (network.go)
 	ready     atomic.Bool
 }
 
@@ -165,11 +170,14 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 		}
 		adminKeys = []string{key}
 	}
-	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true}); err != nil {
+	if err := s.openMediaPorts(); err != nil {
 		return err
 	}
-	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, Limits: signalingLimits(cfg.Limits),
-		ResumeWindow: cfg.Sessions.ResumeWindow.Std()}
+	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true, ConfigureTransport: s.net.ports.Apply}); err != nil {
+		return err
+	}
+	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, ICEServersFor: s.iceServersFor,
+		Limits: signalingLimits(cfg.Limits), ResumeWindow: cfg.Sessions.ResumeWindow.Std()}
 	s.signaling.Init()
 	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
 		return err
@@ -233,14 +241,14 @@ func (s *server) listen() error {
 	if s.incidents != nil {
 		s.incidents.service.SetPublicURL(s.publicURL)
 	}
-	return nil
+	return s.startTURN()
 }
 
 // run serves until ctx ends, then shuts down in order: refuse new work,
 // close the browsers' sessions and their peer connections, stop HTTP.
 func (s *server) run(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.ServeTLS(s.listener, "", "") }()
+	go func() { errc <- s.serveHTTPS() }()
 	s.ready.Store(true)
 	s.log.Info("vigie serving", "url", s.publicURL, "version", version)
 	select {
@@ -274,6 +282,9 @@ func (s *server) close() {
 		s.sfu.Close()
 	}
 	s.metrics.close()
+	if err := s.net.close(); err != nil {
+		s.log.Warn("close media ports", "err", err)
+	}
 	if s.store != nil {
 		if err := s.store.Close(); err != nil {
 			s.log.Error("close store", "err", err)

@@ -46,7 +46,7 @@ func startServe(t *testing.T, data string, extra ...string) (string, func() int)
 	outR, outW := io.Pipe()
 	stderr := &lockedBuffer{}
 	codec := make(chan int, 1)
-	args := append([]string{"serve", "--listen", freeAddr(t), "--data", data}, extra...)
+	args := append([]string{"serve", "--listen", freeAddr(t), "--data", data, "--free-ports"}, extra...)
 	go func() {
 		codec <- run(ctx, args, outW, stderr)
 		outW.Close()

@@ -32,11 +32,11 @@ export class Participant {
   /**
    * launch starts a browser for one person; viewport is the page's size in CSS pixels, locale
    * (such as "fr-FR") and timezoneId (such as "Europe/Paris") the language and clock of the
-   * browser, when given.
+   * browser, when given; executablePath another way to start Chromium (a wrapper script).
    */
-  static async launch(label, { viewport = { width: 1280, height: 720 }, locale, timezoneId } = {}) {
+  static async launch(label, { viewport = { width: 1280, height: 720 }, locale, timezoneId, executablePath = CHROMIUM } = {}) {
     const browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       args: CHROMIUM_ARGS,
       headless: true,
       timeout: 30_000,

@@ -61,7 +61,7 @@ export class VigieServer {
     this.lines = [];
     this.exit = null; // {code, signal} once the process has ended
     this.agent = null; // https.Agent trusting the server's CA, once it exists
-    this.proc = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...args], {
+    this.proc = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--free-ports', ...args], {
       cwd: dataDir,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

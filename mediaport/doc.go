@@ -1,2 +1,0 @@
-// Package mediaport opens the server's WebRTC media ports.
-package mediaport
