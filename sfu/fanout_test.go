@@ -8,10 +8,14 @@ import (
 )
 
 // seqWriter records sequence numbers.
-type seqWriter struct{ seqs []uint16 }
+type seqWriter struct {
+	seqs []uint16
+	ts   []uint32
+}
 
 func (w *seqWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	w.seqs = append(w.seqs, h.SequenceNumber)
+	w.ts = append(w.ts, h.Timestamp)
 	return len(payload), nil
 }
 
@@ -75,12 +79,18 @@ func TestStalledWorkerDropsToNextKeyframe(t *testing.T) {
 		stalled.do(<-stalled.jobs)
 	}
 	queued := len(late.seqs)
+	feed.mu.Lock()
+	offset := slow.offset // from before the loss
+	feed.mu.Unlock()
 	cam.next() // keyframe
 	for len(stalled.jobs) > 0 {
 		stalled.do(<-stalled.jobs)
 	}
 	if len(late.seqs) <= queued {
 		t.Fatal("viewer did not resume at the keyframe")
+	}
+	if want := uint32(int64(cam.frame-1)*3600 + offset); late.ts[len(late.ts)-1] != want {
+		t.Fatalf("restart keyframe stamped %d, want %d: the missed time must show", late.ts[len(late.ts)-1], want)
 	}
 	for i := 1; i < len(late.seqs); i++ {
 		if late.seqs[i] != late.seqs[i-1]+1 {

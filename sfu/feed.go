@@ -90,7 +90,12 @@ func (f *Feed) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 	f.targets = f.targets[:0]
 	for _, v := range f.viewers {
 		if v.state == viewerWaiting && keyframe {
-			v.offset = int64(v.nextTS) - pts
+			// A viewer that lost packets keeps its offset: its timestamps
+			// jump by the time it missed, so its player neither stretches
+			// the gap nor falls behind live.
+			if !v.dropped {
+				v.offset = int64(v.nextTS) - pts
+			}
 			v.state, v.dropped = viewerLive, false
 		}
 		if v.state == viewerLive || v.dropped {
