@@ -47,7 +47,7 @@ e2e: deps build ## the browser tests only (Debian Chromium through playwright-co
 	$(E2E)
 
 bench: ## SFU benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./sfu/...
+	$(GO) test -run '^$$' -bench . -benchmem ./sfu/... ./mediaport/...
 
 # Viewers per step and measurement window of `make bench-fanout`.
 FANOUT_VIEWERS  ?= 10,50,100,200,400,600
