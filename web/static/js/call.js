@@ -32,6 +32,8 @@ const MEDIA_GIVE_UP_MS = 25_000;
 const FATAL_CODES = new Set([
   'token_missing', 'token_invalid', 'token_expired', 'token_wrong_room', 'room_not_found', 'room_closed',
   'invitation_revoked',
+  // Limits: rejoining at once would only be refused again, or cut again.
+  'room_full', 'server_full', 'too_many_messages', 'too_many_connections',
 ]);
 
 export class CallSession {
