@@ -98,6 +98,12 @@ func New(cfg Config) *Metrics {
 			Name: "vigie_websocket_sessions",
 			Help: "Browsers in rooms now: joined WebSocket sessions.",
 		}, func() float64 { return float64(cfg.Sessions.Sessions()) }))
+		if w, ok := cfg.Sessions.(interface{ WHEPSessions() int }); ok {
+			m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "vigie_whep_sessions",
+				Help: "WHEP viewers and WHIP publishers now.",
+			}, func() float64 { return float64(w.WHEPSessions()) }))
+		}
 	}
 	return m
 }

@@ -100,7 +100,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		"process_cpu_seconds_total", "go_goroutines", "vigie_sfu_rooms", "vigie_sfu_participants",
 		`vigie_sfu_forward_latency_seconds_bucket{le="+Inf"}`, "vigie_sfu_forward_latency_seconds_count",
 		"vigie_sfu_first_frame_seconds_count", `vigie_camera_reconnects_total{camera="demo"}`,
-		"vigie_websocket_sessions", `vigie_build_info{version="dev"}`,
+		"vigie_websocket_sessions", "vigie_whep_sessions", `vigie_build_info{version="dev"}`,
 	} {
 		if _, ok := series[name]; !ok {
 			t.Errorf("%s missing", name)
