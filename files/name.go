@@ -33,6 +33,7 @@ func SafeName(name string) string {
 		}
 		return r
 	}, name)
+	name = norm.NFC.String(name) // removing a rune may leave a sequence to compose
 	name = strings.TrimRight(strings.TrimLeft(cutName(name), ". "), ". ")
 	if name == "" {
 		return "file"
