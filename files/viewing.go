@@ -47,6 +47,10 @@ func (v *ViewingLog) CameraWatch(room, participant, name, camera string, started
 	select {
 	case <-v.stop:
 		v.log.Error("camera watch not recorded: shutting down", "room", room, "participant", participant, "camera", camera, "kind", kind)
+		return
+	default:
+	}
+	select {
 	case v.queue <- a:
 	default:
 		v.log.Error("camera watch not recorded: queue full", "room", room, "participant", participant, "camera", camera, "kind", kind)
