@@ -32,6 +32,7 @@ type Config struct {
 	Sessions  Sessions  `yaml:"sessions"`
 	Media     Media     `yaml:"media"` // WebRTC media ports (media.go)
 	TURN      TURN      `yaml:"turn"`  // embedded TURN server (media.go)
+	Files     Files     `yaml:"files"` // files shared in rooms (files.go)
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
@@ -88,6 +89,7 @@ func Default() Config {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
+		Files:     DefaultFiles(),
 	}
 }
 

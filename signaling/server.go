@@ -66,6 +66,7 @@ type Server struct {
 	AdminKey func(key string) bool // true for an admin API key; nil: none
 	Watch    CameraWatch           // nil: no camera can be watched over WHEP
 	Limits   Limits
+	Viewing  ViewingLog // nil: camera watching is not logged (camwatch.go)
 	// ResumeWindow is how long a participant whose connection dropped keeps
 	// its place for a resume (default 30 s).
 	ResumeWindow time.Duration

@@ -60,6 +60,9 @@ type session struct {
 	live      *connection  // the connection being served; nil while cut
 	handoff   *resumeOrder // set when this connection resumes another session
 	mediaWait []*time.Timer
+
+	watchMu  sync.Mutex      // the cameras this participant receives (camwatch.go)
+	watching map[string]bool // under watchMu
 }
 
 func newSession(srv *Server, conn *websocket.Conn, r *http.Request) *session {
@@ -289,6 +292,7 @@ func (c *session) leave() {
 	if peer != nil {
 		peer.Close()
 	}
+	c.stopWatching()
 	if h.leave(c) {
 		h.broadcast(leftMsg{Type: "participant_left", ID: self.ID}, nil)
 	}
@@ -317,6 +321,7 @@ func (c *session) startSession(roomID string, self Participant) {
 // The sfu.PeerEvents of the participant's peer.
 
 func (c *session) SubscribeOffer(sdp string, tracks map[string]sfu.TrackInfo) {
+	c.watchCameras(tracks)
 	c.send(sdpMsg{Type: "sub_offer", SDP: sdp, Tracks: tracks})
 }
 

@@ -121,6 +121,7 @@ type server struct {
 	publicURL string
 	net       network // media ports and TURN (network.go)
 	ready     atomic.Bool
+	files     *sharedFiles // files.go
 }
 
 func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*server, error) {
@@ -179,6 +180,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, ICEServersFor: s.iceServersFor,
 		Limits: signalingLimits(cfg.Limits), ResumeWindow: cfg.Sessions.ResumeWindow.Std()}
 	s.signaling.Init()
+	if err := s.startFiles(); err != nil {
+		return err
+	}
 	if s.cameras, err = cameras.New(ctx, cameraList(cfg.Cameras), s.sfu, log, s.signaling.CameraStatus); err != nil {
 		return err
 	}
@@ -197,6 +201,7 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	mux.Handle("/api/v1/whep/", s.signaling.Handler())
 	mux.Handle("/api/v1/whip/", s.signaling.Handler())
 	mux.Handle("/api/v1/rooms", api.Handler())
+	s.fileRoutes(mux)
 	if s.incidents, err = s.startIncidents(ctx, cfg, signer, log); err != nil {
 		return err
 	}
@@ -282,6 +287,7 @@ func (s *server) close() {
 		s.sfu.Close()
 	}
 	s.metrics.close()
+	s.files.close()
 	if err := s.net.close(); err != nil {
 		s.log.Warn("close media ports", "err", err)
 	}

@@ -5,6 +5,7 @@
 // session is built, automatically, with the same link: a session is never restarted.
 
 import { Chat } from './chat.js';
+import { SharedFiles } from './files.js';
 import { receiveVideoCodecs } from './codecs.js';
 import { Controls } from './controls.js';
 import { isCancelled, mediaErrorKey, openScreen } from './devices.js';
@@ -94,6 +95,7 @@ export class CallSession {
       onTooLong: () => this.showServerError('too_large'),
     });
     this.people = new People();
+    this.files = new SharedFiles({ token: this.token, onOpen: () => this.closePanels() });
     this.controls = new Controls({
       mic: () => this.toggleMic(), cam: () => this.toggleCam(), screen: () => this.toggleScreen(),
       chat: () => this.togglePanel('chat'), people: () => this.togglePanel('people'), leave: () => this.leave(),
@@ -155,6 +157,8 @@ export class CallSession {
       .on('sub_offer', (m) => this.onNegotiation(m))
       .on('ice', (m) => this.onNegotiation(m))
       .on('chat', (m) => this.chat.add(m))
+      .on('file_shared', (m) => this.files.add(m.file))
+      .on('file_withdrawn', (m) => this.files.remove(m.id))
       .on('error', (m) => this.onServerError(m));
     sig.onLost = () => this.lost();
   }
@@ -193,6 +197,7 @@ export class CallSession {
     this.self = msg.self;
     this.chat.selfId = msg.self.id;
     this.chat.addAll(msg.chat || []);
+    this.files.joined(msg.room?.id || '', msg.self);
     // The server's word on the role wins over the pre-join page's.
     this.receiveOnly = isReceiveOnly(msg.self.role);
     this.controls.setReceiveOnly(this.receiveOnly);
@@ -378,12 +383,14 @@ export class CallSession {
   togglePanel(which) {
     const panel = which === 'chat' ? this.chat : this.people;
     const open = !panel.isOpen();
+    this.files.setOpen(false);
     this.chat.setOpen(which === 'chat' && open);
     this.people.setOpen(which === 'people' && open);
     this.controls.setPanel(open ? which : null);
   }
 
   closePanels() {
+    this.files.setOpen(false);
     this.chat.setOpen(false);
     this.people.setOpen(false);
     this.controls.setPanel(null);
@@ -465,6 +472,7 @@ export class CallSession {
     for (const p of msg.participants || []) this.upsert(p);
     for (const c of msg.cameras || []) this.updateCamera(c);
     this.chat.addAll(msg.chat || []);
+    this.files.load();
     this.publisher?.resend();
     this.restartIceWhereNeeded();
     this.lastMedia = '';
@@ -573,6 +581,7 @@ export class CallSession {
     this.tiles.destroy();
     this.chat.destroy();
     this.people.destroy();
+    this.files.destroy();
     this.controls.setEnabled(false);
     this.controls.setScreen(false);
     this.controls.setPanel(null);
