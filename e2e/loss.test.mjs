@@ -17,11 +17,13 @@ const LOSS_PERCENT = 5;
 const DELAY_MS = 50;
 const PLAY_MS = 30_000;
 const WINDOW_MS = 2_000;
-// Bounds, from the runs in the report of this test's commit (freeze ratio 0 to 2%, loss after
-// repair under 0.1%) with room for a slower machine; without NACK repair a freeze lasts until the
-// next keyframe, up to 4 s, and the ratio goes far past this.
-const MAX_FREEZE_RATIO = 0.1;
-const MAX_LOSS_AFTER_REPAIR = 0.01;
+// Bounds. Measured over 30 s (vigie link-sim, a 2-core machine shared with other builds): freeze
+// ratio 5.9 to 9.8% (five runs), loss after repair 0 to 0.04%. The freezes left are losses repaired only by a
+// second NACK (the NACK or the packet sent again lost too, about 1 in 10): two round trips, over
+// 200 ms. With vigie's retransmissions turned off: 21 frames in 30 s, 13 windows of 15 without
+// any, 5.4% lost after "repair". Room is left for a slower machine.
+const MAX_FREEZE_RATIO = 0.2;
+const MAX_LOSS_AFTER_REPAIR = 0.005;
 
 /**
  * cameraInbound runs in the page: the inbound-rtp statistics of the camera's video on the
@@ -84,11 +86,6 @@ describe(`a viewer behind ${LOSS_PERCENT}% loss and ${DELAY_MS} ms delay each wa
         await sleep(WINDOW_MS); // a sampling period, not a wait for a condition
         const now = await p.page.evaluate(cameraInbound);
         windows.push(now.framesDecoded - previous.framesDecoded);
-        assert.ok(
-          now.framesDecoded > previous.framesDecoded,
-          `no camera frame decoded in window ${windows.length} (${previous.framesDecoded} frames, then as many); ` +
-            `frames per window so far: ${windows.join(' ')}`,
-        );
         samples.push(now);
         previous = now;
       }
@@ -113,6 +110,8 @@ describe(`a viewer behind ${LOSS_PERCENT}% loss and ${DELAY_MS} ms delay each wa
       await p.close();
       for (const line of await env.ns.linkCounts()) t.diagnostic(line);
 
+      const stalled = windows.flatMap((n, i) => (n > 0 ? [] : [i + 1]));
+      assert.deepEqual(stalled, [], `no camera frame decoded in ${WINDOW_MS / 1000} s windows ${stalled.join(', ')} of ${windows.length}`);
       assert.ok(last.nackCount > first.nackCount, 'the browser sent no NACK: was there any loss?');
       assert.ok(freezeRatio < MAX_FREEZE_RATIO, `frozen ${(100 * freezeRatio).toFixed(1)}% of the time, more than ${100 * MAX_FREEZE_RATIO}%`);
       assert.ok(
