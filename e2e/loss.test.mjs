@@ -18,10 +18,10 @@ const DELAY_MS = 50;
 const PLAY_MS = 30_000;
 const WINDOW_MS = 2_000;
 // Bounds. Measured over 30 s (vigie link-sim, a 2-core machine shared with other builds): freeze
-// ratio 5.9 to 9.8% (five runs), loss after repair 0 to 0.04%. The freezes left are losses repaired only by a
-// second NACK (the NACK or the packet sent again lost too, about 1 in 10): two round trips, over
-// 200 ms. With vigie's retransmissions turned off: 21 frames in 30 s, 13 windows of 15 without
-// any, 5.4% lost after "repair". Room is left for a slower machine.
+// ratio 5.9 to 9.8% in five runs, loss after repair 0 to 0.04%. The freezes left are losses
+// repaired only by a second NACK (the NACK or the packet sent again lost too, about 1 in 10): two
+// round trips, over 200 ms. With vigie's retransmissions turned off: 21 frames in 30 s, 13 windows
+// of 15 without any, 5.4% lost after "repair". Room is left for a slower machine.
 const MAX_FREEZE_RATIO = 0.2;
 const MAX_LOSS_AFTER_REPAIR = 0.005;
 
