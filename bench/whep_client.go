@@ -19,6 +19,10 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// srtpReplayWindow is how far behind the newest packet a packet may come
+// and still be taken (packets, at most 2^15).
+const srtpReplayWindow = 1024
+
 // whepAPI builds the pion API every WHEP viewer shares: the default codecs,
 // a NACK generator (so losses are repaired as a browser's would be) and
 // RTCP receiver reports; no congestion control. A server on this host is
@@ -42,6 +46,10 @@ func whepAPI(loopback bool) (*webrtc.API, error) {
 		return nil, err
 	}
 	se.SetNet(n)
+	// A packet sent again after a NACK comes behind the packets sent since:
+	// in a keyframe or a cache replay, more than pion's default window of
+	// 64, which would refuse it as a replay and leave it lost.
+	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if loopback {

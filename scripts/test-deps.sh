@@ -53,8 +53,11 @@ apt_install() {
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium fonts-liberation)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
-# The network tests put vigie and a viewer in network namespaces with firewall rules.
+# The network tests put vigie and a viewer in network namespaces with firewall rules, and the
+# loss test slows their link with tc netem (or `vigie link-sim` on a TUN device, where the kernel
+# has no sch_netem).
 command -v ip >/dev/null || missing+=(iproute2)
+command -v tc >/dev/null || missing+=(iproute2)
 command -v nft >/dev/null || missing+=(nftables)
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_install "${missing[@]}"
@@ -62,6 +65,7 @@ fi
 [ -x "$CHROMIUM" ] || die "$CHROMIUM is still missing after installing chromium"
 command -v ffmpeg >/dev/null || die "ffmpeg is still missing after installing it"
 command -v ip >/dev/null || die "ip is still missing after installing iproute2"
+command -v tc >/dev/null || die "tc is still missing after installing iproute2"
 command -v nft >/dev/null || die "nft is still missing after installing nftables"
 # The Debian launcher script prints harmless shell warnings on some machines: keep only the version.
 chromium_version=$("$CHROMIUM" --version 2>/dev/null | grep -m1 -i chromium) ||

@@ -16,6 +16,8 @@ type gopCache struct {
 	// gen changes whenever the cached frames are dropped, so that a
 	// retransmission never takes a frame of another GOP.
 	gen uint32
+	// tail is the end of the previous GOP, for retransmissions.
+	tail gopTail
 }
 
 type cachedFrame struct {
@@ -27,6 +29,7 @@ type cachedFrame struct {
 // add stores one access unit; a keyframe starts the cache anew.
 func (c *gopCache) add(pts int64, au [][]byte, keyframe bool) {
 	if keyframe {
+		c.tail.keep(c)
 		c.arena, c.spans, c.frames = c.arena[:0], c.spans[:0], c.frames[:0]
 		c.valid = true
 		c.gen++
@@ -79,8 +82,3 @@ func (c *gopCache) len() int {
 
 // last is the index of the newest cached frame, -1 when there is none.
 func (c *gopCache) last() int32 { return int32(c.len()) - 1 }
-
-// has tells whether frame i of generation gen is still cached.
-func (c *gopCache) has(gen uint32, i int32) bool {
-	return i >= 0 && gen == c.gen && int(i) < c.len()
-}

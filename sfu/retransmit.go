@@ -49,11 +49,14 @@ func (f *Feed) retransmit(v *feedViewer, nack *rtcp.TransportLayerNack) (sent in
 	for i := range nack.Nacks {
 		nack.Nacks[i].Range(func(seq uint16) bool {
 			h := v.history[seq%historySize]
-			if h.seq != seq || !f.cache.has(h.gen, h.frame) {
+			if h.seq != seq {
 				return true
 			}
-			au := f.cache.frame(int(h.frame), f.scratch)
+			au, ok := f.cache.sent(h.gen, h.frame, f.scratch)
 			f.scratch = au
+			if !ok {
+				return true
+			}
 			f.nth = nthPayload{want: int(h.part), out: f.nth.out}
 			f.z.each(au, &f.nth)
 			if !f.nth.found {

@@ -70,7 +70,18 @@ func TestRetransmitFromCache(t *testing.T) {
 		}
 	}
 
-	// After the next keyframe the old GOP is gone from the cache.
+	// A NACK that comes after the next keyframe is still answered, from the
+	// tail of the previous GOP kept for that.
+	for cam.frame%cam.gop != 0 {
+		cam.next()
+	}
+	cam.next()
+	pool.idle()
+	if n := feed.retransmit(v, nack); n != len(lost) {
+		t.Fatalf("after the next keyframe, retransmitted %d packets of the previous GOP, want %d", n, len(lost))
+	}
+
+	// After one more keyframe the old GOP is gone.
 	for cam.frame%cam.gop != 0 {
 		cam.next()
 	}
@@ -79,6 +90,83 @@ func TestRetransmitFromCache(t *testing.T) {
 	if n := feed.retransmit(v, nack); n != 0 {
 		t.Fatalf("retransmitted %d packets of a GOP no longer cached", n)
 	}
+}
+
+// TestGOPTailKeptForRetransmission checks which frames of the previous GOP
+// the cache can still give after a keyframe: the newest, up to tailBytes,
+// byte for byte, and none after one more keyframe.
+func TestGOPTailKeptForRetransmission(t *testing.T) {
+	const p = 3000 // a P-frame's size
+	tests := []struct {
+		name      string
+		gop       []int // sizes of the previous GOP's frames, the keyframe first
+		keyframes int   // keyframes since
+		maxBytes  int
+		kept      [2]int // frames kept: [from, to)
+	}{
+		{name: "small GOP kept whole", gop: sizes(20000, p, 9), keyframes: 1, kept: [2]int{0, 10}},
+		{name: "large GOP: its newest frames", gop: sizes(20000, p, 250), keyframes: 1, kept: [2]int{251 - tailBytes/p, 251}},
+		{name: "gone after one more keyframe", gop: sizes(20000, p, 9), keyframes: 2},
+		{name: "newest frame larger than the tail", gop: sizes(20000, tailBytes+1, 1), keyframes: 1},
+		{name: "cache over its bound keeps no tail", gop: sizes(20000, p, 9), keyframes: 1, maxBytes: 30000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &gopCache{maxBytes: 16 << 20, maxTicks: 1 << 40}
+			if tt.maxBytes > 0 {
+				c.maxBytes = tt.maxBytes
+			}
+			var pts int64
+			add := func(i, size int, key bool) {
+				c.add(pts, testFrame(i, size, key), key)
+				pts += 3600
+			}
+			for i, size := range tt.gop {
+				add(i, size, i == 0)
+			}
+			gen := c.gen
+			for k := range tt.keyframes {
+				add(1000+k, 20000, true)
+				add(2000+k, p, false)
+			}
+			var dst [][]byte
+			for i := range tt.gop {
+				au, ok := c.sent(gen, int32(i), dst)
+				dst = au
+				want := i >= tt.kept[0] && i < tt.kept[1]
+				if ok != want {
+					t.Fatalf("frame %d of %d given: %v, want %v", i, len(tt.gop), ok, want)
+				}
+				if ok && !bytes.Equal(bytes.Join(au, nil), bytes.Join(testFrame(i, tt.gop[i], i == 0), nil)) {
+					t.Fatalf("frame %d given differs from the one cached", i)
+				}
+			}
+			if au, ok := c.sent(c.gen, 1, dst); !ok || !bytes.Equal(bytes.Join(au, nil), bytes.Join(testFrame(2000+tt.keyframes-1, p, false), nil)) {
+				t.Fatalf("the current GOP's frame 1 not given as cached (given: %v)", ok)
+			}
+		})
+	}
+}
+
+// sizes is a keyframe's size then n frames of size each.
+func sizes(key, each, n int) []int {
+	out := []int{key}
+	for range n {
+		out = append(out, each)
+	}
+	return out
+}
+
+// testFrame is an access unit of frame i, size bytes of NAL units whose
+// content names i.
+func testFrame(i, size int, key bool) [][]byte {
+	body := bytes.Repeat([]byte{byte(i), byte(i >> 8), byte(i * 7)}, size/3+1)[:size]
+	body[0] = 0x41
+	if key {
+		body[0] = 0x65
+		return [][]byte{{0x67, 0x42, 0xe0, 0x1f}, {0x68, 0xce}, body}
+	}
+	return [][]byte{body}
 }
 
 // TestFeedTracksLeftToFeedRetransmission checks that pion keeps no copy of

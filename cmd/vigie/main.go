@@ -19,6 +19,7 @@ Usage:
   vigie serve [--config FILE] [--listen ADDR] [--data DIR] [--demo] [--free-ports]
   vigie room create NAME [--camera ID]... [--server URL] [--data DIR] [--config FILE] [--ttl 12h] [--json]
   vigie camera-sim [--listen 127.0.0.1:8554] [--user U --pass P] [--drop-every 30s] [--clip bench2m]
+  vigie link-sim --netns-a NS --netns-b NS [--loss 5] [--delay 50ms]
   vigie alarm --site ID [--kind holdup] [--server URL] [--data DIR] [--json]
   vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--relay-only]
   vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api]
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "camera-sim":
 		err = cameraSim(ctx, args[1:], stdout, stderr)
+	case "link-sim":
+		err = linkSim(ctx, args[1:], stdout, stderr)
 	case "alarm":
 		err = alarmCommand(args[1:], stdout, stderr)
 	case "bench":

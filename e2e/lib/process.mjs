@@ -42,6 +42,12 @@ export class Child {
     return this.lines.join('\n');
   }
 
+  /** printLog writes the output to stderr, framed, with a reason (as VigieServer's does). */
+  printLog(reason) {
+    const exit = this.exit ? ` (exited: code ${this.exit.code}, signal ${this.exit.signal})` : '';
+    process.stderr.write(`\n----- ${this.label} log: ${reason}${exit}\n${this.log()}\n----- end of ${this.label} log\n`);
+  }
+
   /** waitLine waits for a line of output matching re and returns its match. */
   waitLine(re, { timeout = 15_000 } = {}) {
     return waitFor(
