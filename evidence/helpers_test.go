@@ -121,7 +121,9 @@ func newFakeFiles(room string, contents map[string][]byte) *fakeFiles {
 	return ff
 }
 
-func (ff *fakeFiles) IncidentFiles(context.Context, string) ([]store.SharedFile, error) { return ff.list, nil }
+func (ff *fakeFiles) IncidentFiles(context.Context, string) ([]store.SharedFile, error) {
+	return ff.list, nil
+}
 
 func (ff *fakeFiles) Open(sha string) (io.ReadCloser, error) {
 	b, ok := ff.bytes[sha]
