@@ -35,6 +35,9 @@ type Config struct {
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
+
+	// Retention is how long incident data is kept after closing (retention.go).
+	Retention Retention `yaml:"retention"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
@@ -88,6 +91,7 @@ func Default() Config {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
+		Retention: Retention{Days: maxRetentionDays},
 	}
 }
 
