@@ -64,6 +64,9 @@ func TestExportVerifyRoundTrip(t *testing.T) {
 	if len(list) != len(stored) || len(list) < 5 || list[len(list)-1].Hash != stored[len(stored)-1].Hash {
 		t.Fatalf("timeline.json has %d entries, store %d", len(list), len(stored))
 	}
+	if last := list[len(list)-1]; last.Kind != "evidence_exported" || last.Actor != "test-exporter" {
+		t.Errorf("last timeline entry %+v, want the export", last)
+	}
 	if chat := string(entryJSON(t, bundle, "chat.json")); !strings.Contains(chat, "sur place dans 5 min") {
 		t.Errorf("chat.json = %s", chat)
 	}

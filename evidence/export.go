@@ -28,6 +28,7 @@ type Records interface {
 	Sessions(ctx context.Context, room string) ([]store.Session, error)
 	RoomAccess(ctx context.Context, room string) ([]store.AccessRecord, error)
 	HoldOf(ctx context.Context, incident string) (*store.LegalHold, error)
+	Append(ctx context.Context, e store.Entry) (store.Entry, error)
 }
 
 // FileSource lists the files shared in an incident's room and opens their
@@ -83,6 +84,12 @@ func (x *Exporter) Export(ctx context.Context, w io.Writer, incident, exporter s
 		return m, fmt.Errorf("export: %w", err)
 	}
 	m.ExportedAt = x.Now().UTC()
+	// The export goes on the timeline first, so the bundle holds its own
+	// record of custody.
+	if _, err := x.Records.Append(ctx, store.Entry{Incident: incident, At: m.ExportedAt, Kind: "evidence_exported", Actor: exporter,
+		Detail: map[string]string{"key_fingerprint": Fingerprint(x.Key.Public().(ed25519.PublicKey))}}); err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
 	b := &bundleWriter{zw: zip.NewWriter(w), m: &m}
 	if err := x.writeRecords(ctx, b, inc); err != nil {
 		return m, fmt.Errorf("export %s: %w", incident, err)
