@@ -17,6 +17,7 @@ import (
 type PurgeStore interface {
 	PurgeDue(ctx context.Context, closedBy time.Time) ([]store.Incident, error)
 	Purge(ctx context.Context, incident string, at time.Time, by string, detail map[string]string) ([]string, error)
+	PurgedIncidents(ctx context.Context) ([]string, error)
 }
 
 // Retention destroys the recordings, shared files and chat of incidents
@@ -43,7 +44,7 @@ func (rt *Retention) PurgeDue(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var purged []string
-	var errs []error
+	errs := []error{rt.sweep(ctx)}
 	for _, inc := range due {
 		if err := rt.purge(ctx, inc, now); err != nil {
 			errs = append(errs, err)
@@ -54,9 +55,10 @@ func (rt *Retention) PurgeDue(ctx context.Context) ([]string, error) {
 	return purged, errors.Join(errs...)
 }
 
-// purge removes the recordings first: were the database step to fail, the
-// incident stays due and the next run finishes it. File contents are
-// removed once no record points to them any more.
+// purge decides in one database transaction, which refuses an open or
+// held incident, and only then deletes the recordings and the file
+// contents no other room shares. Should a deletion fail, the next run's
+// sweep deletes the recordings left behind.
 func (rt *Retention) purge(ctx context.Context, inc store.Incident, now time.Time) error {
 	if !validID(inc.ID) {
 		return fmt.Errorf("purge %q: not an incident id", inc.ID)
@@ -64,7 +66,7 @@ func (rt *Retention) purge(ctx context.Context, inc store.Incident, now time.Tim
 	if inc.ClosedAt == nil {
 		return fmt.Errorf("purge %s: %w", inc.ID, store.ErrIncidentOpen)
 	}
-	recordings, err := rt.removeRecordings(inc.ID)
+	recordings, err := rt.countRecordings(inc.ID)
 	if err != nil {
 		return fmt.Errorf("purge %s: %w", inc.ID, err)
 	}
@@ -78,6 +80,9 @@ func (rt *Retention) purge(ctx context.Context, inc store.Incident, now time.Tim
 		return err
 	}
 	var errs []error
+	if err := rt.removeRecordings(inc.ID); err != nil {
+		errs = append(errs, fmt.Errorf("purge %s: %w", inc.ID, err))
+	}
 	for _, sha := range orphans {
 		if !validHash(sha) {
 			continue
@@ -90,15 +95,38 @@ func (rt *Retention) purge(ctx context.Context, inc store.Incident, now time.Tim
 	return errors.Join(errs...)
 }
 
-// removeRecordings deletes the incident's recordings folder and returns
-// how many files it held.
-func (rt *Retention) removeRecordings(incident string) (int, error) {
+// sweep deletes recordings left behind by purged incidents (a deletion
+// that failed, or a recorder that wrote late).
+func (rt *Retention) sweep(ctx context.Context) error {
+	ids, err := rt.Store.PurgedIncidents(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if !validID(id) {
+			continue
+		}
+		n, err := rt.countRecordings(id)
+		if err == nil && n > 0 {
+			rt.Log.Warn("retention: deleting recordings left after a purge", "incident", id, "files", n)
+			err = rt.removeRecordings(id)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sweep %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// countRecordings returns how many files the incident's recordings folder
+// holds.
+func (rt *Retention) countRecordings(incident string) (int, error) {
 	if rt.RecordingsDir == "" {
 		return 0, nil
 	}
-	dir := filepath.Join(rt.RecordingsDir, incident)
 	n := 0
-	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(rt.RecordingsDir, incident), func(_ string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -110,10 +138,14 @@ func (rt *Retention) removeRecordings(incident string) (int, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, err
+	return n, err
+}
+
+func (rt *Retention) removeRecordings(incident string) error {
+	if rt.RecordingsDir == "" {
+		return nil
 	}
-	return n, os.RemoveAll(dir)
+	return os.RemoveAll(filepath.Join(rt.RecordingsDir, incident))
 }
 
 // Job runs PurgeDue at start and then every Every, until Close.

@@ -68,9 +68,14 @@ func TestRetentionPurgesOnlyWhatIsDue(t *testing.T) {
 		}
 	}
 
-	// A second run finds nothing; releasing the hold makes it due.
+	// A second run finds nothing to purge, but deletes what a late
+	// recorder wrote for a purged incident; releasing the hold makes it due.
+	f.write(t, filepath.Join("recordings", "i_old", "cam1", "late.mp4"), []byte("late"))
 	if purged, err = rt.PurgeDue(ctx); err != nil || len(purged) != 0 {
 		t.Fatalf("second run purged %q, %v", purged, err)
+	}
+	if _, err := os.Stat(filepath.Join(f.dataDir, "recordings", "i_old")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("late recording of a purged incident kept: %v", err)
 	}
 	if err := f.st.Release(ctx, "i_held", "procédure close", "admin", now); err != nil {
 		t.Fatal(err)

@@ -206,6 +206,24 @@ func (s *Store) PurgeDue(ctx context.Context, closedBy time.Time) ([]Incident, e
 	return list, rows.Err()
 }
 
+// PurgedIncidents returns the ids of the incidents retention has purged.
+func (s *Store) PurgedIncidents(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT incident_id FROM purges ORDER BY purged_at, incident_id")
+	if err != nil {
+		return nil, fmt.Errorf("purged incidents: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("purged incidents: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Purge deletes an incident's chat and shared-file records, marks it
 // purged and puts the purge on its timeline, in one transaction. It refuses
 // an open incident and one on legal hold. It returns the SHA-256 of the

@@ -99,6 +99,9 @@ func TestPurgeFilesHoldsAndOpenIncidents(t *testing.T) {
 	if due, _ := s.PurgeDue(ctx, at(30)); len(due) != 0 {
 		t.Fatalf("purged incident due again: %+v", due)
 	}
+	if ids, err := s.PurgedIncidents(ctx); err != nil || !slices.Equal(ids, []string{"i_a"}) {
+		t.Fatalf("purged incidents %q, %v", ids, err)
+	}
 	if err := s.Release(ctx, "i_b", "fin", "admin", at(21)); err != nil {
 		t.Fatal(err)
 	}
