@@ -84,6 +84,7 @@ func Default() Config {
 		Listen:    ":8443",
 		Data:      "./data",
 		Hosts:     []string{"localhost"},
+		Retention: Retention{Days: maxRetentionDays},
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
@@ -91,7 +92,6 @@ func Default() Config {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
-		Retention: Retention{Days: maxRetentionDays},
 	}
 }
 

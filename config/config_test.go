@@ -12,6 +12,7 @@ func TestDefault(t *testing.T) {
 		Listen:    ":8443",
 		Data:      "./data",
 		Hosts:     []string{"localhost"},
+		Retention: Retention{Days: 30},
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},
@@ -19,7 +20,6 @@ func TestDefault(t *testing.T) {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
-		Retention: Retention{Days: 30},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

@@ -49,6 +49,7 @@ links:
 		PublicURL: "https://vigie.example.org/",
 		Data:      "/var/lib/vigie",
 		Hosts:     []string{"vigie.example.org", "192.0.2.10"},
+		Retention: Retention{Days: 30},
 		TLS:       TLS{Cert: "/etc/vigie/cert.pem", Key: "/etc/vigie/key.pem"},
 		Admin:     Admin{APIKeys: []string{"0123456789abcdef0123", "fedcba9876543210fedc"}},
 		Log:       Log{Level: "debug", Format: "json"},
@@ -58,7 +59,6 @@ links:
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
-		Retention: Retention{Days: 30},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)

@@ -53,6 +53,7 @@ func (c Config) problems() []string {
 		}
 	}
 	p = append(p, checkCameras(c.Cameras)...)
+	p = append(p, checkRetention(c.Retention)...)
 	p = append(p, checkLimits(c.Limits)...)
 	p = append(p, checkDirectory(c)...)
 	p = append(p, checkAlarms(c)...)
@@ -60,7 +61,6 @@ func (c Config) problems() []string {
 	p = append(p, checkMetrics(c.Metrics)...)
 	p = append(p, checkSessions(c.Sessions)...)
 	p = append(p, checkMedia(c)...)
-	p = append(p, checkRetention(c.Retention)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}

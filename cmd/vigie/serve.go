@@ -112,6 +112,7 @@ type server struct {
 	store     *store.Store
 	sfu       *sfu.SFU
 	cameras   *cameras.Registry
+	evidence  *serverEvidence
 	incidents *incidents // nil without sites
 	metrics   *serverMetrics
 	signaling *signaling.Server
@@ -121,7 +122,6 @@ type server struct {
 	publicURL string
 	net       network // media ports and TURN (network.go)
 	ready     atomic.Bool
-	evidence  *serverEvidence
 }
 
 func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*server, error) {
