@@ -17,6 +17,7 @@ type Config struct {
 	Hosts     []string  `yaml:"hosts"`      // names for the generated certificate
 	TLS       TLS       `yaml:"tls"`
 	Admin     Admin     `yaml:"admin"`
+	Retention Retention `yaml:"retention"` // purge after closing, legal hold (retention.go)
 	Log       Log       `yaml:"log"`
 	Links     Links     `yaml:"links"`
 	Limits    Limits    `yaml:"limits"`
@@ -35,9 +36,6 @@ type Config struct {
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
-
-	// Retention is how long incident data is kept after closing (retention.go).
-	Retention Retention `yaml:"retention"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
