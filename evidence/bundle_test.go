@@ -281,3 +281,26 @@ func TestExportUnknownIncident(t *testing.T) {
 		t.Fatal("export of a path-like id")
 	}
 }
+
+func TestExportListsMissingFileContent(t *testing.T) {
+	f := newFixture(t)
+	closed := t0.Add(time.Hour)
+	inc := f.incident(t, "i_missing", t0, &closed)
+	files := newFakeFiles(inc.Room, map[string][]byte{"photo.jpg": []byte("jpeg")})
+	files.list = append(files.list, store.SharedFile{ID: "f9", Room: inc.Room, SHA256: strings.Repeat("c", 64), Name: "gone.pdf", UploadedAt: t0})
+	bundle := f.export(t, inc.ID, files)
+	if rep := verifyBytes(t, bundle, f.key.Public().(ed25519.PublicKey)); !rep.OK() {
+		t.Fatalf("problems: %q", rep.Problems)
+	}
+	var list []struct {
+		ID      string `json:"id"`
+		Path    string `json:"path"`
+		Missing bool   `json:"missing"`
+	}
+	if err := json.Unmarshal(entryJSON(t, bundle, "files.json"), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Path != "files/f1-photo.jpg" || list[0].Missing || list[1].ID != "f9" || !list[1].Missing || list[1].Path != "" {
+		t.Fatalf("files.json = %+v", list)
+	}
+}

@@ -197,7 +197,9 @@ func (x *Exporter) writeRecordings(ctx context.Context, b *bundleWriter, inciden
 }
 
 // writeFiles copies the files shared in the room, each once per sharing,
-// and files.json, which says which bundle path holds which sharing.
+// and files.json, which says which bundle path holds which sharing. A file
+// whose bytes are gone is listed as missing rather than failing the export:
+// the rest of the evidence still matters.
 func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident string) error {
 	if x.Files == nil {
 		return b.writeJSON("files.json", []any{})
@@ -208,7 +210,8 @@ func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident str
 	}
 	type sharedFile struct {
 		store.SharedFile
-		Path string `json:"path"`
+		Path    string `json:"path,omitempty"`
+		Missing bool   `json:"missing,omitempty"` // recorded, but its bytes were not on disk
 	}
 	out := make([]sharedFile, 0, len(list))
 	for _, f := range list {
@@ -217,6 +220,10 @@ func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident str
 		}
 		p := "files/" + f.ID + "-" + safeName(f.Name)
 		r, err := x.Files.Open(f.SHA256)
+		if errors.Is(err, fs.ErrNotExist) {
+			out = append(out, sharedFile{SharedFile: f, Missing: true})
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("file %s (%s): %w", f.ID, f.Name, err)
 		}
@@ -225,7 +232,7 @@ func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident str
 		if err != nil {
 			return fmt.Errorf("file %s (%s): %w", f.ID, f.Name, err)
 		}
-		out = append(out, sharedFile{f, p})
+		out = append(out, sharedFile{SharedFile: f, Path: p})
 	}
 	return b.writeJSON("files.json", out)
 }
