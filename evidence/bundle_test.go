@@ -213,6 +213,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"re-signed with another key", resign(otherKey, func(m *Manifest) { m.PublicKey = PublicKeyString(otherPub) }), pub,
 			[]string{"manifest.json: signed with key " + Fingerprint(otherPub) + ", not the expected key " + Fingerprint(pub)}},
 		{"wrong key expected", bundle, otherPub, []string{"not the expected key"}},
+		{"timeline removed", rewrite(t, bundle, func(n string, b []byte) ([]byte, bool) { return b, n != "timeline.json" }, nil), pub,
+			[]string{"timeline.json: missing"}},
 		{"signature missing", rewrite(t, bundle, func(n string, b []byte) ([]byte, bool) { return b, n != SignatureName }, nil), pub,
 			[]string{"manifest.sig: missing"}},
 	}

@@ -95,7 +95,9 @@ func Verify(zr *zip.Reader, want ed25519.PublicKey) Report {
 	for _, name := range extra {
 		r.add("%s: present but not in the manifest", name)
 	}
-	checkTimeline(&r, entries["timeline.json"], m.Incident)
+	if entries["timeline.json"] != nil || !listed["timeline.json"] {
+		checkTimeline(&r, entries["timeline.json"], m.Incident) // else already reported missing
+	}
 	return r
 }
 
