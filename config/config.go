@@ -17,6 +17,7 @@ type Config struct {
 	Hosts     []string  `yaml:"hosts"`      // names for the generated certificate
 	TLS       TLS       `yaml:"tls"`
 	Admin     Admin     `yaml:"admin"`
+	Retention Retention `yaml:"retention"` // purge after closing, legal hold (retention.go)
 	Log       Log       `yaml:"log"`
 	Links     Links     `yaml:"links"`
 	Limits    Limits    `yaml:"limits"`
@@ -82,6 +83,7 @@ func Default() Config {
 		Listen:    ":8443",
 		Data:      "./data",
 		Hosts:     []string{"localhost"},
+		Retention: Retention{Days: maxRetentionDays},
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},

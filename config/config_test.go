@@ -12,6 +12,7 @@ func TestDefault(t *testing.T) {
 		Listen:    ":8443",
 		Data:      "./data",
 		Hosts:     []string{"localhost"},
+		Retention: Retention{Days: 30},
 		Log:       Log{Level: "info", Format: "auto"},
 		Links:     Links{TTL: Duration(12 * time.Hour)},
 		Incidents: Incidents{EscalateAfter: Duration(5 * time.Minute)},

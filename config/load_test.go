@@ -49,6 +49,7 @@ links:
 		PublicURL: "https://vigie.example.org/",
 		Data:      "/var/lib/vigie",
 		Hosts:     []string{"vigie.example.org", "192.0.2.10"},
+		Retention: Retention{Days: 30},
 		TLS:       TLS{Cert: "/etc/vigie/cert.pem", Key: "/etc/vigie/key.pem"},
 		Admin:     Admin{APIKeys: []string{"0123456789abcdef0123", "fedcba9876543210fedc"}},
 		Log:       Log{Level: "debug", Format: "json"},

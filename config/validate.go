@@ -53,6 +53,7 @@ func (c Config) problems() []string {
 		}
 	}
 	p = append(p, checkCameras(c.Cameras)...)
+	p = append(p, checkRetention(c.Retention)...)
 	p = append(p, checkLimits(c.Limits)...)
 	p = append(p, checkDirectory(c)...)
 	p = append(p, checkAlarms(c)...)

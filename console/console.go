@@ -12,6 +12,8 @@
 //	POST /console/api/incidents/{id}/close      close an incident
 //	POST /console/api/incidents/{id}/invitations {"email","name","role","language"} invite one more address
 //	POST /console/api/invitations/{id}/revoke   withdraw one invitation
+//	GET  /console/api/incidents/{id}/evidence   the signed evidence bundle (zip)
+//	GET  /console/api/evidence-key              the key that signs bundles
 //
 // The page itself (/console) is one of web's static files.
 //
@@ -118,6 +120,9 @@ type Console struct {
 	hashing   chan struct{} // bounds password checks running at once
 	sites     []siteView
 	mux       *http.ServeMux
+
+	evidence    EvidenceExporter  // nil: no export (evidence.go)
+	evidenceKey map[string]string // public key and fingerprint
 }
 
 // New parses the operators' hashes and builds the console.
@@ -164,6 +169,8 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("POST /console/api/incidents/{id}/close", c.csrf(c.authed(c.forward("close incident"))))
 	c.mux.HandleFunc("POST /console/api/incidents/{id}/invitations", c.csrf(c.authed(c.forward("invite one more"))))
 	c.mux.HandleFunc("POST /console/api/invitations/{id}/revoke", c.csrf(c.authed(c.forward("revoke invitation"))))
+	c.mux.HandleFunc("GET /console/api/incidents/{id}/evidence", c.authed(c.exportEvidence))
+	c.mux.HandleFunc("GET /console/api/evidence-key", c.authed(c.evidenceKeyInfo))
 	c.mux.HandleFunc("/console/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such console endpoint")
 	})

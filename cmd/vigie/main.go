@@ -24,6 +24,7 @@ Usage:
   vigie bench join (--rtsp URL | --target LINK) [--n 20] [--max-delay 4s] [--relay-only]
   vigie bench alarm [--contacts 50] [--alarms 20] [--via dc09|api]
   vigie bench fanout [--rtsp URL | --whep URL --token T] [--viewers 10,50,100] [--duration 30s] [--json]
+  vigie evidence export INCIDENT -o bundle.zip | verify bundle.zip [--key BASE64] | hold|release INCIDENT --reason TEXT | key
   vigie version
 `
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = benchCommand(ctx, args[1:], stdout, stderr)
 	case "room":
 		err = roomCommand(args[1:], stdout)
+	case "evidence":
+		err = evidenceCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "vigie", version)
 	case "help", "-h", "--help":

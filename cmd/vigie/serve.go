@@ -112,6 +112,7 @@ type server struct {
 	store     *store.Store
 	sfu       *sfu.SFU
 	cameras   *cameras.Registry
+	evidence  *serverEvidence
 	incidents *incidents // nil without sites
 	metrics   *serverMetrics
 	signaling *signaling.Server
@@ -209,6 +210,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 		s.signaling.Access = s.incidents.service
 		s.incidents.routes(mux, api, s.store, cfg.Webhooks, log)
 	}
+	if err := s.startEvidence(ctx, cfg, mux, api, log); err != nil {
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	s.http = &http.Server{
@@ -277,6 +281,7 @@ func (s *server) run(ctx context.Context) error {
 
 // close releases what newServer opened; the store is flushed last.
 func (s *server) close() {
+	s.evidence.close()
 	if s.incidents != nil {
 		s.incidents.close()
 	}

@@ -16,6 +16,7 @@ func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error
 		fmt.Fprintf(w, "  Local certificate authority: %s\n  SHA-256 fingerprint: %s\n", s.tls.CAFile, s.tls.CAFingerprint)
 		fmt.Fprintln(w, "  Import it into your browser or system to avoid the certificate warning.")
 	}
+	s.printEvidenceKey(w)
 	if !demo {
 		fmt.Fprintln(w, "  Create a room with: vigie room create \"Exercice\"")
 		fmt.Fprintln(w)

@@ -55,4 +55,5 @@ export const raise = (site, kind) => call('POST', '/console/api/incidents', { si
 export const closeIncident = (id) => call('POST', `/console/api/incidents/${encodeURIComponent(id)}/close`);
 export const invite = (id, { email, name, role, language }) =>
   call('POST', `/console/api/incidents/${encodeURIComponent(id)}/invitations`, { email, name, role, language });
+export const evidenceKey = () => call('GET', '/console/api/evidence-key');
 export const revoke = (id) => call('POST', `/console/api/invitations/${encodeURIComponent(id)}/revoke`);

@@ -174,7 +174,7 @@ export function incidentCard(inc, site, card = el('article')) {
   close.dataset.incident = inc.id;
   close.dataset.key = `close-${inc.id}`;
   close.setAttribute('aria-label', t('incidents.closeLabel', { site: siteName }));
-  actions.append(close);
+  actions.append(close, evidenceLink(inc.id, siteName));
   head.append(title, actions);
 
   const meta = el('p', 'incident-meta');
@@ -287,4 +287,15 @@ export function refreshElapsed(root) {
   for (const node of root.querySelectorAll('[data-since]')) {
     node.textContent = t('incidents.ago', { time: formatElapsed(new Date(node.dataset.since)) });
   }
+}
+
+/** The "Export evidence" download: the server streams the signed zip to a plain link. */
+function evidenceLink(id, siteName) {
+  const link = el('a', 'btn btn-outline', t('incidents.evidence'));
+  link.href = `/console/api/incidents/${encodeURIComponent(id)}/evidence`;
+  link.download = `evidence-${id}.zip`;
+  link.dataset.action = 'evidence';
+  link.dataset.key = `evidence-${id}`;
+  link.setAttribute('aria-label', t('incidents.evidenceLabel', { site: siteName }));
+  return link;
 }

@@ -111,6 +111,20 @@ async function startDashboard(me) {
   byId('incidents').replaceChildren();
   show('dashboard');
   startRefreshing();
+  showEvidenceKey();
+}
+
+/** showEvidenceKey names the key that signs evidence bundles; without export it stays hidden. */
+async function showEvidenceKey() {
+  const line = byId('evidence-key');
+  try {
+    const key = await api.evidenceKey();
+    line.textContent = t('evidence.key', { fingerprint: key.fingerprint });
+    line.title = key.public_key;
+    line.hidden = false;
+  } catch {
+    line.hidden = true;
+  }
 }
 
 function renderSites(sites) {
