@@ -105,7 +105,9 @@ type feeder struct {
 }
 
 // wallOf is when frame i reaches the recorder.
-func (f *feeder) wallOf(i int) time.Time { return f.start.Add(time.Duration(i) * 40 * time.Millisecond) }
+func (f *feeder) wallOf(i int) time.Time {
+	return f.start.Add(time.Duration(i) * 40 * time.Millisecond)
+}
 
 // until feeds the frames that arrive before t.
 func (f *feeder) until(t time.Time) {
