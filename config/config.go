@@ -35,6 +35,9 @@ type Config struct {
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
+
+	// Recording sets incidents' recordings (recording.go).
+	Recording Recording `yaml:"recording"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
@@ -88,6 +91,7 @@ func Default() Config {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
+		Recording: DefaultRecording(),
 	}
 }
 

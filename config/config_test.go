@@ -19,6 +19,7 @@ func TestDefault(t *testing.T) {
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
+		Recording: DefaultRecording(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

@@ -58,6 +58,7 @@ links:
 		Sessions:  Sessions{ResumeWindow: Duration(30 * time.Second)},
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
+		Recording: DefaultRecording(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
