@@ -134,7 +134,7 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.video != nil && c.vcodec == codec {
-		return c.video, nil
+		return c.tapped(c.video, codec), nil
 	}
 	f, err := c.replaceFeed(&c.video, cap)
 	c.vcodec = codec
@@ -144,7 +144,10 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	if f != nil && c.subFeed != nil {
 		f.SetSubstream(c.subFeed)
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return c.tapped(f, codec), nil
 }
 
 // Audio returns the camera's audio feed, as Video does.
