@@ -17,6 +17,7 @@ import (
 	"vigie/cameras"
 	"vigie/certs"
 	"vigie/config"
+	"vigie/record"
 	"vigie/rooms"
 	"vigie/sfu"
 	"vigie/signaling"
@@ -121,6 +122,8 @@ type server struct {
 	publicURL string
 	net       network // media ports and TURN (network.go)
 	ready     atomic.Bool
+
+	recorder *record.Recorder // nil when recording is off (recording.go)
 }
 
 func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*server, error) {
@@ -183,6 +186,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 		return err
 	}
 	s.signaling.Cameras = s.cameras
+	if err := s.startRecording(cfg, log); err != nil {
+		return err
+	}
 	s.rooms = &rooms.Service{Store: s.store, Cameras: s.cameras, Tokens: signer, DefaultTTL: cfg.Links.TTL.Std(), Log: log}
 	api := &rooms.API{Service: s.rooms, AdminKeys: adminKeys}
 	s.signaling.Watch, s.signaling.AdminKey = s.cameras, api.ValidKey
@@ -278,6 +284,7 @@ func (s *server) close() {
 	if s.cameras != nil {
 		s.cameras.Close()
 	}
+	s.closeRecording()
 	if s.sfu != nil {
 		s.sfu.Close()
 	}
