@@ -106,6 +106,12 @@ func (w *fragmentedFile) flush(next int64) error {
 	return w.writeBuf()
 }
 
+// flushWaiting writes the frames of the fragment being built, the newest
+// excepted (its duration is not known yet): the camera stalled.
+func (w *fragmentedFile) flushWaiting() error {
+	return w.flush(w.last.pts)
+}
+
 func (w *fragmentedFile) writeBuf() error {
 	_, err := w.f.Write(w.buf.Bytes())
 	w.buf.Reset()

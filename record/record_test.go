@@ -185,3 +185,32 @@ func TestPreAlarmClip(t *testing.T) {
 		t.Fatalf("recordings %v", files)
 	}
 }
+
+// A camera that stalls loses nothing already received: after a second
+// without video the frames waiting for their fragment are written, all
+// but the newest, whose duration is not known yet.
+func TestStalledCameraFlushes(t *testing.T) {
+	codec, aus := loadAUs(t, "main.ts")
+	rec, clock := newTestRecorder(t, Config{Cameras: []Camera{{ID: "hall"}}})
+	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0}
+	rec.Start("i_1", []string{"hall"}, time.Time{})
+	f.until(t0.Add(400 * time.Millisecond)) // 10 frames, less than a fragment
+	dir := filepath.Join(rec.cfg.Dir, "i_1", "hall")
+	waitFor(t, 10*time.Second, "the stalled frames on disk", func() bool {
+		files := recordings(t, dir)
+		if len(files) != 1 {
+			return false
+		}
+		data, _ := os.ReadFile(files[0])
+		return completeFragments(data) == 1
+	})
+	if p := ffprobe(t, recordings(t, dir)[0]); p.packets != 9 || !p.firstIsKey {
+		t.Fatalf("after the stall: %+v, want 9 frames", p)
+	}
+	// The camera comes back: the file goes on, the frame that waited included.
+	f.until(t0.Add(2 * time.Second))
+	rec.Close()
+	if p := ffprobe(t, recordings(t, dir)[0]); p.packets != 50 || math.Abs(p.duration-2) > 0.1 {
+		t.Fatalf("after the camera came back: %+v, want 50 frames, 2 s", p)
+	}
+}

@@ -150,8 +150,13 @@ func (r *Recorder) Close() {
 // handler is what a job does with the units it gets, on its goroutine.
 type handler interface {
 	handle(u *unit) (done bool) // done: the job needs nothing more
+	idle()                      // no unit came for a while: put what waits on disk
 	finish()                    // close the file
 }
+
+// idleFlush is how long a job waits for the camera before writing the
+// frames it holds: a camera that stalls loses nothing already received.
+const idleFlush = time.Second
 
 // job is one file being written: a bounded queue filled by the tap and a
 // goroutine emptying it into the handler.
@@ -186,14 +191,25 @@ func (j *job) run(t *cameraTap, first []*unit) {
 	if done {
 		t.detach(j)
 	}
-	for u := range j.in {
-		if !done {
-			if done = j.h.handle(u); done {
-				t.detach(j)
+	idle := time.NewTimer(idleFlush)
+	defer idle.Stop()
+	for {
+		select {
+		case u, ok := <-j.in:
+			if !ok {
+				j.h.finish()
+				return
 			}
+			if !done {
+				if done = j.h.handle(u); done {
+					t.detach(j)
+				}
+			}
+			idle.Reset(idleFlush)
+		case <-idle.C:
+			j.h.idle()
 		}
 	}
-	j.h.finish()
 }
 
 // offer queues a unit without waiting; when the queue is full the unit is

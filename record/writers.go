@@ -75,6 +75,16 @@ func (s *segmenter) abandon() {
 	s.w = nil
 }
 
+func (s *segmenter) idle() {
+	if s.w == nil {
+		return
+	}
+	if err := s.w.flushWaiting(); err != nil {
+		s.log.Error("recording stopped, a new file starts at the next keyframe", "err", err)
+		s.abandon()
+	}
+}
+
 func (s *segmenter) finish() {
 	if s.w != nil {
 		s.closeFile()
@@ -116,6 +126,13 @@ func (c *clipper) handle(u *unit) bool {
 		return true
 	}
 	return !u.wall.Before(c.until)
+}
+
+func (c *clipper) idle() {
+	if c.w != nil && c.w.flushWaiting() != nil {
+		c.w.abort()
+		c.w, c.err = nil, true
+	}
 }
 
 func (c *clipper) finish() {
