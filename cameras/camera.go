@@ -159,11 +159,14 @@ func (c *camera) Audio(codec string, clockRate, channels int) (ingest.AudioSink,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.audio != nil && c.acodec == codec {
-		return c.audio, nil
+		return c.tappedAudio(c.audio, codec, clockRate, channels), nil
 	}
 	f, err := c.replaceFeed(&c.audio, cap)
 	c.acodec = codec
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return c.tappedAudio(f, codec, clockRate, channels), nil
 }
 
 // replaceFeed swaps *slot for a new feed in every room. Called with c.mu.

@@ -51,7 +51,7 @@ type Registry struct {
 	media    Media
 	log      *slog.Logger
 	onStatus func(rooms []string, st Status)
-	tap      atomic.Pointer[VideoTap] // tap.go
+	tap      atomic.Pointer[Tap] // tap.go
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -5,16 +5,18 @@ import (
 	"vigie/sfu"
 )
 
-// VideoTap receives a copy of every access unit of the cameras' main
-// streams, next to the SFU: the recorder. WriteVideo runs on the camera's
-// reading goroutine and must not block; au is valid only during the call.
-type VideoTap interface {
+// Tap receives a copy of what the cameras' main streams produce, next to
+// the SFU: the recorder. Its methods run on the camera's reading
+// goroutines and must not block; au and payload are valid only during the
+// call.
+type Tap interface {
 	WriteVideo(camera, codec string, pts int64, au [][]byte, keyframe bool)
+	WriteAudio(camera, codec string, clockRate, channels int, pts int64, payload []byte)
 }
 
 // SetTap installs the tap; cameras already running pass their next access
 // unit to it. Nil removes it.
-func (r *Registry) SetTap(t VideoTap) {
+func (r *Registry) SetTap(t Tap) {
 	if t == nil {
 		r.tap.Store(nil)
 		return
@@ -38,5 +40,24 @@ func (v tappedVideo) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 	v.feed.WriteVideo(pts, au, keyframe)
 	if t := v.reg.tap.Load(); t != nil {
 		(*t).WriteVideo(v.camera, v.codec, pts, au, keyframe)
+	}
+}
+
+// tappedAudio is a camera's audio sink: the SFU feed first, then the tap.
+type tappedAudio struct {
+	feed           *sfu.Feed
+	reg            *Registry
+	camera, codec  string
+	rate, channels int
+}
+
+func (c *camera) tappedAudio(f *sfu.Feed, codec string, rate, channels int) ingest.AudioSink {
+	return tappedAudio{feed: f, reg: c.reg, camera: c.cfg.ID, codec: codec, rate: rate, channels: channels}
+}
+
+func (a tappedAudio) WriteAudio(pts int64, payload []byte) {
+	a.feed.WriteAudio(pts, payload)
+	if t := a.reg.tap.Load(); t != nil {
+		(*t).WriteAudio(a.camera, a.codec, a.rate, a.channels, pts, payload)
 	}
 }

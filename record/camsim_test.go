@@ -32,8 +32,27 @@ func (s *simCamera) Video(codec string) (ingest.VideoSink, error) {
 	s.mu.Unlock()
 	return s, nil
 }
-func (s *simCamera) Audio(string, int, int) (ingest.AudioSink, error) { return nil, nil }
-func (s *simCamera) Status(ingest.Status)                             {}
+func (s *simCamera) Audio(codec string, rate, channels int) (ingest.AudioSink, error) {
+	return simAudio{s: s, codec: codec, rate: rate, channels: channels}, nil
+}
+
+func (s *simCamera) Status(ingest.Status) {}
+
+type simAudio struct {
+	s              *simCamera
+	codec          string
+	rate, channels int
+}
+
+// WriteAudio passes the camera's audio on while the recording runs.
+func (a simAudio) WriteAudio(pts int64, payload []byte) {
+	a.s.mu.Lock()
+	stopped := a.s.stopped
+	a.s.mu.Unlock()
+	if !stopped {
+		a.s.rec.WriteAudio("cam", a.codec, a.rate, a.channels, pts, payload)
+	}
+}
 
 func (s *simCamera) WriteVideo(pts int64, au [][]byte, key bool) {
 	s.mu.Lock()
@@ -61,13 +80,13 @@ func (s *simCamera) WriteVideo(pts int64, au [][]byte, key bool) {
 	s.rec.WriteVideo("cam", codec, pts, au, key)
 }
 
-// Six seconds of the simulated camera, pulled over RTSP by the real
-// ingest, make a file ffprobe reads with the duration that really went by
-// (within 5%).
+// Six seconds of the simulated camera (H.264 and G.711), pulled over RTSP
+// by the real ingest, make a file ffprobe reads with the duration that
+// really went by (within 5%), sound included.
 func TestRecordsCameraSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, err := camsim.Start(ctx, camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"main"}, Log: slog.New(slog.DiscardHandler)})
+	sim, err := camsim.Start(ctx, camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"g711"}, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +97,7 @@ func TestRecordsCameraSimulator(t *testing.T) {
 	}
 	defer rec.Close()
 	pub := &simCamera{rec: rec, done: make(chan struct{})}
-	cam, err := ingest.New(ingest.Config{Name: "sim", URL: sim.URL("/main")}, pub, nil)
+	cam, err := ingest.New(ingest.Config{Name: "sim", URL: sim.URL("/g711")}, pub, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,5 +122,9 @@ func TestRecordsCameraSimulator(t *testing.T) {
 	if p.codec != "h264" || !p.firstIsKey || math.Abs(p.duration-real) > real*0.05 || p.packets < 140 {
 		t.Fatalf("ffprobe %+v, recorded for %.3f s", p, real)
 	}
-	t.Logf("recorded %.3f s, ffprobe says %.3f s, %d frames", real, p.duration, p.packets)
+	ac, packets, secs := ffprobeAudio(t, files[0])
+	if ac != "pcm_s16be" || math.Abs(secs-real) > real*0.05 {
+		t.Fatalf("audio %s: %d packets, %.3f s, recorded for %.3f s", ac, packets, secs, real)
+	}
+	t.Logf("recorded %.3f s, ffprobe says %.3f s, %d frames; audio %.3f s", real, p.duration, p.packets, secs)
 }

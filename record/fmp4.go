@@ -39,6 +39,17 @@ type fragmentedFile struct {
 	last      *unit          // the newest unit, waiting for its duration
 	lastTicks uint32         // the previous sample's duration
 	buf       seekablebuffer.Buffer
+
+	sound *soundTrack // nil: the file has no audio
+}
+
+// soundTrack is a file's audio track (track 2).
+type soundTrack struct {
+	format    *audioFormat
+	zero      int64 // audio PTS at the file's time zero
+	samples   []*fmp4.Sample
+	fragStart int64 // PTS of samples[0]
+	last      *unit // the newest sample, waiting for its duration
 }
 
 // createFragmented creates path (and its folder) and writes the MP4
@@ -57,6 +68,11 @@ func createFragmented(path string, first *unit) (*fragmentedFile, error) {
 	}
 	w := &fragmentedFile{f: f, path: path, codec: first.codec, params: first.params, seq: 1, startPTS: first.pts, fragStart: first.pts}
 	init := fmp4.Init{Tracks: []*fmp4.InitTrack{{ID: 1, TimeScale: videoClock, Codec: first.params}}}
+	if f := first.sound; f != nil {
+		// Both tracks start at the keyframe: the ingest keeps audio and video on one timeline.
+		w.sound = &soundTrack{format: f, zero: first.pts * int64(f.rate) / videoClock}
+		init.Tracks = append(init.Tracks, &fmp4.InitTrack{ID: 2, TimeScale: uint32(f.rate), Codec: f.mp4Codec()})
+	}
 	if err := init.Marshal(&w.buf); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recording header: %w", err)
@@ -72,6 +88,10 @@ func createFragmented(path string, first *unit) (*fragmentedFile, error) {
 // write adds a unit; PTS must increase. A fragment is written once it
 // holds a second of video.
 func (w *fragmentedFile) write(u *unit) error {
+	if u.audio != nil {
+		w.writeAudio(u)
+		return nil
+	}
 	if u.pts <= w.last.pts {
 		return nil // not forward in time: the ingest never sends it, skip it
 	}
@@ -81,6 +101,30 @@ func (w *fragmentedFile) write(u *unit) error {
 		return w.flush(u.pts)
 	}
 	return nil
+}
+
+// writeAudio adds an audio sample of the file's format; others (audio
+// before the file's start, or in a format the camera switched to) are
+// left out.
+func (w *fragmentedFile) writeAudio(u *unit) {
+	a := w.sound
+	if a == nil || u.audio != a.format || u.pts < a.zero {
+		return
+	}
+	if a.last != nil {
+		if u.pts <= a.last.pts {
+			return
+		}
+		a.push(uint32(min(u.pts-a.last.pts, 1<<31)))
+	}
+	a.last = u
+}
+
+func (a *soundTrack) push(ticks uint32) {
+	if len(a.samples) == 0 {
+		a.fragStart = a.last.pts
+	}
+	a.samples = append(a.samples, &fmp4.Sample{Duration: ticks, Payload: a.last.payload})
 }
 
 // push moves the waiting unit into the fragment with its duration.
@@ -98,8 +142,12 @@ func (w *fragmentedFile) flush(next int64) error {
 	part := fmp4.Part{SequenceNumber: w.seq, Tracks: []*fmp4.PartTrack{{
 		ID: 1, BaseTime: uint64(w.fragStart - w.startPTS), Samples: w.samples,
 	}}}
+	if a := w.sound; a != nil && len(a.samples) > 0 {
+		part.Tracks = append(part.Tracks, &fmp4.PartTrack{ID: 2, BaseTime: uint64(a.fragStart - a.zero), Samples: a.samples})
+		a.samples = nil
+	}
 	w.seq++
-	w.samples, w.fragStart = w.samples[:0], next
+	w.samples, w.fragStart = nil, next
 	if err := part.Marshal(&w.buf); err != nil {
 		return fmt.Errorf("recording fragment: %w", err)
 	}
@@ -136,6 +184,10 @@ func (w *fragmentedFile) close() error {
 		ticks = defaultSampleTicks
 	}
 	w.push(ticks)
+	if a := w.sound; a != nil && a.last != nil {
+		a.push(a.format.ticks(a.last.payload))
+		a.last = nil
+	}
 	err := w.flush(w.last.pts + int64(ticks))
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close recording %s: %w", w.path, cerr)
@@ -152,7 +204,7 @@ func (w *fragmentedFile) abort() {
 // sameFormat reports whether a keyframe can go on in this file: same codec
 // and parameter sets (a camera that changed resolution needs a new file).
 func (w *fragmentedFile) sameFormat(u *unit) bool {
-	if u.codec != w.codec {
+	if u.codec != w.codec || u.sound != w.soundFormat() {
 		return false
 	}
 	switch a := w.params.(type) {
@@ -164,4 +216,11 @@ func (w *fragmentedFile) sameFormat(u *unit) bool {
 		return ok && string(a.VPS) == string(b.VPS) && string(a.SPS) == string(b.SPS) && string(a.PPS) == string(b.PPS)
 	}
 	return false
+}
+
+func (w *fragmentedFile) soundFormat() *audioFormat {
+	if w.sound == nil {
+		return nil
+	}
+	return w.sound.format
 }

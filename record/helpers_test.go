@@ -102,6 +102,7 @@ type feeder struct {
 	clock  *fakeClock
 	start  time.Time
 	i      int
+	audio  bool // also 40 ms of G.711 μ-law per frame, in two 20 ms packets
 }
 
 // wallOf is when frame i reaches the recorder.
@@ -115,7 +116,46 @@ func (f *feeder) until(t time.Time) {
 		f.clock.set(f.wallOf(f.i))
 		au := f.aus[f.i%len(f.aus)]
 		f.rec.WriteVideo(f.camera, f.codec, int64(f.i)*frameTicks, au.nalus, au.key)
+		if f.audio {
+			for k := range 2 {
+				f.rec.WriteAudio(f.camera, CodecPCMU, 8000, 1, int64(f.i*320+k*160), tone[:])
+			}
+		}
 	}
+}
+
+// tone is 20 ms of G.711 μ-law at 8 kHz.
+var tone = func() (b [160]byte) {
+	for i := range b {
+		b[i] = byte(0x80 + i%32)
+	}
+	return b
+}()
+
+// ffprobeAudio says what the first audio stream of a file is.
+func ffprobeAudio(t testing.TB, path string) (codec string, packets int, seconds float64) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a:0", "-count_packets",
+		"-show_entries", "stream=codec_name,nb_read_packets,duration", "-of", "json", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v %s", path, err, stderrOf(err))
+	}
+	var res struct {
+		Streams []struct {
+			Codec    string `json:"codec_name"`
+			Packets  string `json:"nb_read_packets"`
+			Duration string `json:"duration"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("ffprobe %s: %s %v", path, out, err)
+	}
+	if len(res.Streams) == 0 {
+		return "", 0, 0
+	}
+	packets, _ = strconv.Atoi(res.Streams[0].Packets)
+	seconds, _ = strconv.ParseFloat(res.Streams[0].Duration, 64)
+	return res.Streams[0].Codec, packets, seconds
 }
 
 // probe is what ffprobe says of a recording.

@@ -19,6 +19,9 @@ func newTestRecorder(t *testing.T, cfg Config) (*Recorder, *fakeClock) {
 		cfg.Dir = t.TempDir()
 	}
 	cfg.Now = clock.Now
+	if cfg.Queue == 0 {
+		cfg.Queue = 1 << 14 // the tests feed much faster than real time
+	}
 	rec, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -212,5 +215,30 @@ func TestStalledCameraFlushes(t *testing.T) {
 	rec.Close()
 	if p := ffprobe(t, recordings(t, dir)[0]); p.packets != 50 || math.Abs(p.duration-2) > 0.1 {
 		t.Fatalf("after the camera came back: %+v, want 50 frames, 2 s", p)
+	}
+}
+
+// G.711 audio is recorded next to the video as 16-bit PCM, on the same
+// timeline. A file starts with audio once the camera's audio is known:
+// here the first keyframe comes just before the first audio packet, so
+// the first file is video only and the next keyframe starts one with audio.
+func TestRecordingWithAudio(t *testing.T) {
+	codec, aus := loadAUs(t, "main.ts")
+	rec, clock := newTestRecorder(t, Config{Cameras: []Camera{{ID: "hall"}}})
+	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0, audio: true}
+	rec.Start("i_1", []string{"hall"}, time.Time{})
+	f.until(t0.Add(10 * time.Second))
+	rec.Close()
+	files := recordings(t, filepath.Join(rec.cfg.Dir, "i_1", "hall"))
+	if len(files) != 2 {
+		t.Fatalf("files %v: want a video-only file until the first keyframe with audio", files)
+	}
+	if c, _, _ := ffprobeAudio(t, files[0]); c != "" {
+		t.Fatalf("first file has audio %s", c)
+	}
+	p := ffprobe(t, files[1])
+	ac, packets, secs := ffprobeAudio(t, files[1])
+	if ac != "pcm_s16be" || packets != 300 || math.Abs(secs-6) > 0.1 || math.Abs(p.duration-6) > 0.3 || p.packets != 150 {
+		t.Fatalf("audio %s, %d packets, %.3f s; video %+v; want 6 s of both", ac, packets, secs, p)
 	}
 }

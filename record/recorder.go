@@ -100,6 +100,15 @@ func (r *Recorder) WriteVideo(camera, codec string, pts int64, au [][]byte, keyf
 	}
 }
 
+// WriteAudio is the ingest's audio tap: one RTP payload of camera's main
+// stream (G.711 or Opus), pts in the clock rate, as ingest.AudioSink gets
+// it. It never blocks on disk.
+func (r *Recorder) WriteAudio(camera, codec string, clockRate, channels int, pts int64, payload []byte) {
+	if t := r.cams[camera]; t != nil {
+		t.writeAudio(codec, clockRate, channels, pts, payload)
+	}
+}
+
 // Start records cameras for an incident, each in
 // <dir>/<incident>/<camera>/<UTC start>.mp4 from its next keyframe. When
 // alarmAt is not zero, preloaded cameras also write the pre-alarm clip

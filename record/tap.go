@@ -14,7 +14,8 @@ type cameraTap struct {
 	mu     sync.Mutex
 	ring   *ring // nil: not preloaded, no clip
 	jobs   []*job
-	closed bool // the recorder closed: no new job
+	sound  *audioFormat // the camera's audio, nil until some came
+	closed bool         // the recorder closed: no new job
 }
 
 // write copies an access unit once and hands it to the ring and to every
@@ -29,6 +30,29 @@ func (t *cameraTap) write(codec string, pts int64, au [][]byte, key bool) {
 	if u == nil {
 		return
 	}
+	if u.key {
+		u.sound = t.sound
+	}
+	t.share(u)
+}
+
+// writeAudio copies an audio payload once and hands it on as write does.
+func (t *cameraTap) writeAudio(codec string, rate, channels int, pts int64, payload []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.sound; f == nil || f.codec != codec || f.rate != rate || f.channels != channels {
+		t.sound = &audioFormat{codec: codec, rate: rate, channels: channels}
+	}
+	if t.ring == nil && len(t.jobs) == 0 {
+		return
+	}
+	if u := newAudioUnit(t.sound, pts, t.rec.cfg.Now(), payload); u != nil {
+		t.share(u)
+	}
+}
+
+// share gives a unit to the ring and the jobs. Called with t.mu.
+func (t *cameraTap) share(u *unit) {
 	if t.ring != nil {
 		t.ring.push(u)
 	}

@@ -1,8 +1,10 @@
 package record
 
 import (
+	"bytes"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/g711"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h265"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4/codecs"
@@ -17,7 +19,11 @@ const (
 // unit is one recorded access unit, copied out of the ingest's buffers once
 // and then shared, read-only, by the pre-alarm ring and every writer.
 type unit struct {
-	pts     int64     // 90 kHz, the camera's continuous PTS
+	// audio: an audio sample in this format; nil: video. On a video
+	// keyframe, sound is the camera's audio format then (nil: none).
+	audio   *audioFormat
+	sound   *audioFormat
+	pts     int64     // the camera's continuous PTS: 90 kHz, or the audio clock rate
 	wall    time.Time // when it reached the recorder
 	key     bool
 	codec   string
@@ -101,4 +107,60 @@ func paramSets(codec string, payload []byte) codecs.Codec {
 		return nil
 	}
 	return &codecs.H264{SPS: sps, PPS: pps}
+}
+
+// Audio codec names, as the camera ingest hands them.
+const (
+	CodecPCMU = "PCMU"
+	CodecPCMA = "PCMA"
+	CodecOpus = "Opus"
+)
+
+// audioFormat is a camera's audio as the files carry it: G.711 becomes
+// 16-bit PCM (MP4 has no G.711), Opus stays Opus.
+type audioFormat struct {
+	codec    string // as the ingest names it
+	rate     int
+	channels int
+}
+
+// mp4Codec is the MP4 track codec of the format.
+func (f *audioFormat) mp4Codec() codecs.Codec {
+	if f.codec == CodecOpus {
+		return &codecs.Opus{ChannelCount: f.channels}
+	}
+	return &codecs.LPCM{BitDepth: 16, SampleRate: f.rate, ChannelCount: f.channels}
+}
+
+// ticks is the duration of an audio sample when nothing else tells it:
+// its PCM length, or 20 ms of Opus.
+func (f *audioFormat) ticks(payload []byte) uint32 {
+	if f.codec == CodecOpus {
+		return uint32(f.rate / 50)
+	}
+	return uint32(len(payload) / 2 / max(f.channels, 1))
+}
+
+// newAudioUnit copies an RTP audio payload into an MP4 sample; nil for a
+// codec it cannot record.
+func newAudioUnit(f *audioFormat, pts int64, wall time.Time, payload []byte) *unit {
+	u := &unit{audio: f, pts: pts, wall: wall, codec: f.codec}
+	switch f.codec {
+	case CodecPCMU:
+		var pcm g711.Mulaw
+		pcm.Unmarshal(payload)
+		u.payload = pcm
+	case CodecPCMA:
+		var pcm g711.Alaw
+		pcm.Unmarshal(payload)
+		u.payload = pcm
+	case CodecOpus:
+		u.payload = bytes.Clone(payload)
+	default:
+		return nil
+	}
+	if len(u.payload) == 0 {
+		return nil
+	}
+	return u
 }
