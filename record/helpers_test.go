@@ -102,7 +102,7 @@ type feeder struct {
 	clock  *fakeClock
 	start  time.Time
 	i      int
-	audio  bool // also 40 ms of G.711 μ-law per frame, in two 20 ms packets
+	audio  string // with an audio codec: also 40 ms of it per frame, in two 20 ms packets
 }
 
 // wallOf is when frame i reaches the recorder.
@@ -116,9 +116,12 @@ func (f *feeder) until(t time.Time) {
 		f.clock.set(f.wallOf(f.i))
 		au := f.aus[f.i%len(f.aus)]
 		f.rec.WriteVideo(f.camera, f.codec, int64(f.i)*frameTicks, au.nalus, au.key)
-		if f.audio {
-			for k := range 2 {
-				f.rec.WriteAudio(f.camera, CodecPCMU, 8000, 1, int64(f.i*320+k*160), tone[:])
+		for k := range 2 {
+			switch f.audio {
+			case CodecPCMU, CodecPCMA:
+				f.rec.WriteAudio(f.camera, f.audio, 8000, 1, int64(f.i*320+k*160), tone[:])
+			case CodecOpus:
+				f.rec.WriteAudio(f.camera, f.audio, 48000, 2, int64(f.i*1920+k*960), opusFrame)
 			}
 		}
 	}
@@ -131,6 +134,9 @@ var tone = func() (b [160]byte) {
 	}
 	return b
 }()
+
+// opusFrame is an Opus packet: one 20 ms CELT frame (TOC 0xfc), stereo.
+var opusFrame = []byte{0xfc, 0xff, 0xfe}
 
 // ffprobeAudio says what the first audio stream of a file is.
 func ffprobeAudio(t testing.TB, path string) (codec string, packets int, seconds float64) {

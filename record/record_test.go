@@ -145,7 +145,8 @@ func TestRestartStartsNewFile(t *testing.T) {
 }
 
 // The pre-alarm clip of a preloaded camera starts on the keyframe at or
-// before alarm-N, holds frames stamped before the alarm, and runs 5 s past it.
+// before alarm-N, holds frames stamped before the alarm, and runs 5 s past
+// it, with its sound.
 func TestPreAlarmClip(t *testing.T) {
 	codec, aus := loadAUs(t, "main.ts")
 	var mu sync.Mutex
@@ -159,7 +160,7 @@ func TestPreAlarmClip(t *testing.T) {
 			mu.Unlock()
 		},
 	})
-	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0}
+	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0, audio: CodecPCMU}
 	// 20 s of camera before the alarm; keyframes at 0, 4, 8, 12, 16 s.
 	alarm := t0.Add(20 * time.Second)
 	f.until(alarm)
@@ -179,6 +180,9 @@ func TestPreAlarmClip(t *testing.T) {
 	// to 25 s: 13 s, frames stamped before the alarm included.
 	if !p.firstIsKey || p.duration < 6+5 || math.Abs(p.duration-13) > 0.65 {
 		t.Fatalf("clip %+v, want 13 s from a keyframe", p)
+	}
+	if ac, _, secs := ffprobeAudio(t, path); ac != "pcm_s16be" || math.Abs(secs-p.duration) > 0.1 {
+		t.Fatalf("clip audio %s, %.3f s; video %.3f s", ac, secs, p.duration)
 	}
 	if _, err := os.Stat(filepath.Join(rec.cfg.Dir, "i_1", "yard", "prealarm.mp4")); !os.IsNotExist(err) {
 		t.Fatalf("a camera not preloaded has a clip: %v", err)
@@ -218,27 +222,33 @@ func TestStalledCameraFlushes(t *testing.T) {
 	}
 }
 
-// G.711 audio is recorded next to the video as 16-bit PCM, on the same
+// Audio is recorded next to the video, G.711 as 16-bit PCM, on the same
 // timeline. A file starts with audio once the camera's audio is known:
 // here the first keyframe comes just before the first audio packet, so
 // the first file is video only and the next keyframe starts one with audio.
 func TestRecordingWithAudio(t *testing.T) {
 	codec, aus := loadAUs(t, "main.ts")
-	rec, clock := newTestRecorder(t, Config{Cameras: []Camera{{ID: "hall"}}})
-	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0, audio: true}
-	rec.Start("i_1", []string{"hall"}, time.Time{})
-	f.until(t0.Add(10 * time.Second))
-	rec.Close()
-	files := recordings(t, filepath.Join(rec.cfg.Dir, "i_1", "hall"))
-	if len(files) != 2 {
-		t.Fatalf("files %v: want a video-only file until the first keyframe with audio", files)
-	}
-	if c, _, _ := ffprobeAudio(t, files[0]); c != "" {
-		t.Fatalf("first file has audio %s", c)
-	}
-	p := ffprobe(t, files[1])
-	ac, packets, secs := ffprobeAudio(t, files[1])
-	if ac != "pcm_s16be" || packets != 300 || math.Abs(secs-6) > 0.1 || math.Abs(p.duration-6) > 0.3 || p.packets != 150 {
-		t.Fatalf("audio %s, %d packets, %.3f s; video %+v; want 6 s of both", ac, packets, secs, p)
+	for _, tc := range []struct{ codec, ffCodec string }{
+		{CodecPCMU, "pcm_s16be"}, {CodecPCMA, "pcm_s16be"}, {CodecOpus, "opus"},
+	} {
+		t.Run(tc.codec, func(t *testing.T) {
+			rec, clock := newTestRecorder(t, Config{Cameras: []Camera{{ID: "hall"}}})
+			f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0, audio: tc.codec}
+			rec.Start("i_1", []string{"hall"}, time.Time{})
+			f.until(t0.Add(10 * time.Second))
+			rec.Close()
+			files := recordings(t, filepath.Join(rec.cfg.Dir, "i_1", "hall"))
+			if len(files) != 2 {
+				t.Fatalf("files %v: want a video-only file until the first keyframe with audio", files)
+			}
+			if c, _, _ := ffprobeAudio(t, files[0]); c != "" {
+				t.Fatalf("first file has audio %s", c)
+			}
+			p := ffprobe(t, files[1])
+			ac, packets, secs := ffprobeAudio(t, files[1])
+			if ac != tc.ffCodec || packets != 300 || math.Abs(secs-6) > 0.1 || math.Abs(p.duration-6) > 0.3 || p.packets != 150 {
+				t.Fatalf("audio %s, %d packets, %.3f s; video %+v; want 6 s of both", ac, packets, secs, p)
+			}
+		})
 	}
 }
