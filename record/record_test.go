@@ -252,3 +252,31 @@ func TestRecordingWithAudio(t *testing.T) {
 		})
 	}
 }
+
+// Ids that are not one folder name record nothing: no file lands outside
+// the recordings folder.
+func TestUnsafeIDsRecordNothing(t *testing.T) {
+	codec, aus := loadAUs(t, "main.ts")
+	root := t.TempDir()
+	dir := filepath.Join(root, "recordings")
+	rec, clock := newTestRecorder(t, Config{Dir: dir, Cameras: []Camera{{ID: "hall"}, {ID: ".."}}})
+	f := &feeder{rec: rec, camera: "hall", codec: codec, aus: aus, clock: clock, start: t0}
+	for _, tc := range []struct {
+		incident string
+		cams     []string
+	}{{"../escape", []string{"hall"}}, {"..", []string{"hall"}}, {"", []string{"hall"}}, {"i_1", []string{".."}}} {
+		rec.Start(tc.incident, tc.cams, time.Time{})
+	}
+	f.until(t0.Add(2 * time.Second))
+	rec.Close()
+	var found []string
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if len(found) != 0 {
+		t.Fatalf("files written: %v", found)
+	}
+}

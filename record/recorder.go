@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -115,9 +116,13 @@ func (r *Recorder) WriteAudio(camera, codec string, clockRate, channels int, pts
 // <dir>/<incident>/<camera>/prealarm.mp4. Starting an incident already
 // recorded adds nothing.
 func (r *Recorder) Start(incidentID string, cameras []string, alarmAt time.Time) {
+	if !safeName(incidentID) {
+		r.cfg.Log.Error("no recording: incident id unfit for a folder name", "incident", incidentID)
+		return
+	}
 	for _, id := range cameras {
 		t := r.cams[id]
-		if t == nil {
+		if t == nil || !safeName(id) {
 			r.cfg.Log.Warn("no recording: unknown camera", "incident", incidentID, "camera", id)
 			continue
 		}
@@ -137,6 +142,11 @@ func (r *Recorder) Start(incidentID string, cameras []string, alarmAt time.Time)
 		}
 		t.attach(r.newJob(incidentID, kindClip, clip), alarmAt.Add(-r.cfg.PreAlarm))
 	}
+}
+
+// safeName accepts an id as one folder name: no separator, no "..".
+func safeName(id string) bool {
+	return id != "" && id != "." && id != ".." && !strings.ContainsAny(id, `/\`+"\x00")
 }
 
 // Stop ends an incident's recordings, and its clips still being written.
