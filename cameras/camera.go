@@ -134,7 +134,7 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.video != nil && c.vcodec == codec {
-		return c.video, nil
+		return c.tapped(c.video, codec), nil
 	}
 	f, err := c.replaceFeed(&c.video, cap)
 	c.vcodec = codec
@@ -144,7 +144,10 @@ func (c *camera) Video(codec string) (ingest.VideoSink, error) {
 	if f != nil && c.subFeed != nil {
 		f.SetSubstream(c.subFeed)
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return c.tapped(f, codec), nil
 }
 
 // Audio returns the camera's audio feed, as Video does.
@@ -156,11 +159,14 @@ func (c *camera) Audio(codec string, clockRate, channels int) (ingest.AudioSink,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.audio != nil && c.acodec == codec {
-		return c.audio, nil
+		return c.tappedAudio(c.audio, codec, clockRate, channels), nil
 	}
 	f, err := c.replaceFeed(&c.audio, cap)
 	c.acodec = codec
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	return c.tappedAudio(f, codec, clockRate, channels), nil
 }
 
 // replaceFeed swaps *slot for a new feed in every room. Called with c.mu.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"vigie/ingest"
 	"vigie/sfu"
@@ -50,6 +51,7 @@ type Registry struct {
 	media    Media
 	log      *slog.Logger
 	onStatus func(rooms []string, st Status)
+	tap      atomic.Pointer[Tap] // tap.go
 
 	ctx    context.Context
 	cancel context.CancelFunc

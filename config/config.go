@@ -37,6 +37,9 @@ type Config struct {
 
 	// Operators are the users of the operator console (/console).
 	Operators []Operator `yaml:"operators"`
+
+	// Recording sets incidents' recordings (recording.go).
+	Recording Recording `yaml:"recording"`
 }
 
 // Camera is one IP camera vigie can show in rooms.
@@ -92,6 +95,7 @@ func Default() Config {
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
 		Files:     DefaultFiles(),
+		Recording: DefaultRecording(),
 	}
 }
 

@@ -21,6 +21,7 @@ func TestDefault(t *testing.T) {
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
 		Files:     DefaultFiles(),
+		Recording: DefaultRecording(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v, want %+v", c, want)

@@ -60,6 +60,7 @@ links:
 		Media:     DefaultMedia(),
 		TURN:      DefaultTURN(),
 		Files:     DefaultFiles(),
+		Recording: DefaultRecording(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)

@@ -62,6 +62,7 @@ func (c Config) problems() []string {
 	p = append(p, checkSessions(c.Sessions)...)
 	p = append(p, checkMedia(c)...)
 	p = append(p, checkFiles(c.Files)...)
+	p = append(p, checkRecording(c.Recording)...)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}

@@ -77,6 +77,8 @@ type Config struct {
 
 	// Observer is told of alarms and invitations, for metrics (nil: none).
 	Observer Observer
+	// Recorder records the cameras of open incidents (nil: none).
+	Recorder Recorder
 }
 
 // Service runs incidents.
@@ -191,6 +193,7 @@ func (s *Service) open(ctx context.Context, inc store.Incident, site config.Site
 			s.cfg.Log.Error("show cameras", "incident", inc.ID, "err", err)
 		}
 	}
+	s.startRecording(inc, site, e.ReceivedAt)
 	return s.invite(ctx, inc, site, s.cfg.Directory.List(site, listCommittee), listCommittee, e.OccurredAt)
 }
 

@@ -19,6 +19,7 @@ func (s *Service) Close(ctx context.Context, id, actor string) error {
 		return err
 	}
 	s.cfg.Cameras.Detach(inc.Room)
+	s.stopRecording(id)
 	if err := s.cfg.Mailer.Cancel(ctx, id); err != nil {
 		s.cfg.Log.Warn("stop mail of a closed incident", "incident", id, "err", err)
 	}

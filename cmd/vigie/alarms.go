@@ -53,7 +53,11 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 		Store: s.store, Cameras: s.cameras, Mailer: inc.outbox, Tokens: signer,
 		Directory: incident.NewDirectory(cfg), CentrePhone: cfg.Incidents.CentrePhone,
 		EscalateAfter: cfg.Incidents.EscalateAfter.Std(), Log: log, Observer: s.metrics,
+		Recorder: s.incidentRecorder(),
 	})
+	if err == nil {
+		err = inc.service.ResumeRecordings(ctx)
+	}
 	if err != nil {
 		cancel()
 		return nil, err

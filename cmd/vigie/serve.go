@@ -17,6 +17,7 @@ import (
 	"vigie/cameras"
 	"vigie/certs"
 	"vigie/config"
+	"vigie/record"
 	"vigie/rooms"
 	"vigie/sfu"
 	"vigie/signaling"
@@ -123,6 +124,8 @@ type server struct {
 	net       network // media ports and TURN (network.go)
 	ready     atomic.Bool
 	files     *sharedFiles // files.go
+
+	recorder *record.Recorder // nil when recording is off (recording.go)
 }
 
 func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*server, error) {
@@ -188,6 +191,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 		return err
 	}
 	s.signaling.Cameras = s.cameras
+	if err := s.startRecording(cfg, log); err != nil {
+		return err
+	}
 	s.rooms = &rooms.Service{Store: s.store, Cameras: s.cameras, Tokens: signer, DefaultTTL: cfg.Links.TTL.Std(), Log: log}
 	api := &rooms.API{Service: s.rooms, AdminKeys: adminKeys}
 	s.signaling.Watch, s.signaling.AdminKey = s.cameras, api.ValidKey
@@ -288,6 +294,7 @@ func (s *server) close() {
 	if s.cameras != nil {
 		s.cameras.Close()
 	}
+	s.closeRecording()
 	if s.sfu != nil {
 		s.sfu.Close()
 	}
