@@ -92,6 +92,9 @@ func Info(f store.File) FileInfo {
 	}
 }
 
+// SharedMessage is the file_shared message that tells a room about f.
+func SharedMessage(f store.File) any { return sharedMsg{Type: "file_shared", File: Info(f)} }
+
 // The signaling messages of docs/protocol.md.
 type sharedMsg struct {
 	Type string   `json:"type"` // "file_shared"

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"time"
 
 	"vigie/config"
+	"vigie/files"
 	"vigie/incident"
 	"vigie/record"
 )
@@ -34,9 +38,7 @@ func (s *server) startRecording(cfg config.Config, log *slog.Logger) error {
 		Dir: filepath.Join(cfg.Data, "recordings"), Cameras: cams,
 		Segment: cfg.Recording.Segment.Std(), PreAlarm: pre, Log: log,
 		OnClip: func(incidentID, cameraID, path string) {
-			// Sharing it in the room as a file comes with room files.
-			fr, en := record.ClipTitle(names[cameraID])
-			log.Info("pre-alarm clip to share", "incident", incidentID, "camera", cameraID, "path", path, "title_fr", fr, "title_en", en)
+			s.shareClip(incidentID, path, names[cameraID])
 		},
 	})
 	if err != nil {
@@ -61,4 +63,37 @@ func (s *server) closeRecording() {
 	if s.recorder != nil {
 		s.recorder.Close()
 	}
+}
+
+// shareClip shares a pre-alarm clip in its incident's room, as a file
+// everyone there sees at once and the evidence bundle keeps.
+func (s *server) shareClip(incidentID, path, cameraName string) {
+	log := s.log.With("incident", incidentID, "clip", path)
+	if s.files == nil {
+		log.Warn("pre-alarm clip not shared: room files are off")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	inc, err := s.store.Incident(ctx, incidentID)
+	if err != nil {
+		log.Error("pre-alarm clip not shared", "err", err)
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		log.Error("pre-alarm clip not shared", "err", err)
+		return
+	}
+	defer f.Close()
+	fr, en := record.ClipTitle(cameraName)
+	shared, err := s.files.store.Save(ctx, f, files.Upload{
+		Room: inc.Room, Name: fr + " (" + en + ").mp4", UploaderID: "vigie", Uploader: "vigie",
+	})
+	if err != nil {
+		log.Error("pre-alarm clip not shared", "err", err)
+		return
+	}
+	s.signaling.Broadcast(inc.Room, files.SharedMessage(shared))
+	log.Info("pre-alarm clip shared in the room", "file", shared.ID, "size", shared.Size)
 }

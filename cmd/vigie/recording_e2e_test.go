@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -111,6 +113,16 @@ func TestAlarmRecordsCamerasAcrossRestart(t *testing.T) {
 	if _, _, key, _ := probeVideo(clip); !key {
 		t.Fatal("the pre-alarm clip does not start on a keyframe")
 	}
+	// It is shared in the incident's room: its bytes, by their hash.
+	waitUntil(t, 30*time.Second, "the clip shared as a room file", func() bool {
+		b, err := os.ReadFile(clip)
+		if err != nil {
+			return false
+		}
+		sum := sha256.Sum256(b)
+		_, err = os.Stat(filepath.Join(data, "files", hex.EncodeToString(sum[:])))
+		return err == nil
+	})
 	waitUntil(t, 30*time.Second, "the incident's recording", func() bool {
 		n, _, _, ok := probeVideo(firstOf(segments(dir)))
 		return ok && n >= 25
