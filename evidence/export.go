@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"vigie/store"
 )
@@ -308,19 +309,33 @@ func (b *bundleWriter) finish(key ed25519.PrivateKey) error {
 	return b.zw.Close()
 }
 
-// safeName keeps a file name readable in a zip on any system: letters,
-// digits, dot, dash and underscore; anything else becomes "_".
+// safeName keeps a file name readable in a zip on any system: letters
+// (accented ones too: zip names are UTF-8), digits, dot, dash and
+// underscore; anything else becomes "_". A long name is cut before its
+// extension, which is kept.
 func safeName(name string) string {
+	ext := path.Ext(name)
+	if len(ext) > 10 {
+		ext = ""
+	}
+	base := strings.TrimSuffix(name, ext)
 	var sb strings.Builder
-	for _, r := range name {
-		if sb.Len() >= 100 {
+	n := 0
+	for _, r := range base {
+		if n >= 100 {
 			break
 		}
+		n++
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '-', r == '_':
 			sb.WriteRune(r)
 		default:
 			sb.WriteByte('_')
+		}
+	}
+	for _, r := range ext {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' {
+			sb.WriteRune(r)
 		}
 	}
 	s := strings.TrimLeft(sb.String(), ".")
