@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/headers"
 )
@@ -94,4 +95,13 @@ func (l *listener) playbackResponse(req *base.Request, query string) *base.Respo
 	l.log.Info("camera simulator: playback", "start", r.Start, "onvif", r.ONVIF, "from", r.Source)
 	ra := headers.Range{Value: &headers.RangeUTC{Start: r.Start}}
 	return &base.Response{StatusCode: base.StatusOK, Header: base.Header{"Range": ra.Marshal()}}
+}
+
+// OnPause implements gortsplib.ServerHandlerOnPause: the recorder pauses,
+// live cameras do not.
+func (l *listener) OnPause(ctx *gortsplib.ServerHandlerOnPauseCtx) (*base.Response, error) {
+	if ctx.Path != PlaybackPath {
+		return &base.Response{StatusCode: base.StatusNotImplemented}, nil
+	}
+	return &base.Response{StatusCode: base.StatusOK}, nil
 }
