@@ -44,9 +44,9 @@ func (p *playbackLog) add(r PlaybackRequest) {
 
 // PlaybackRequests returns the PLAY requests received on PlaybackPath, oldest first.
 func (s *Server) PlaybackRequests() []PlaybackRequest {
-	s.playback.mu.Lock()
-	defer s.playback.mu.Unlock()
-	return append([]PlaybackRequest(nil), s.playback.reqs...)
+	s.replays.mu.Lock()
+	defer s.replays.mu.Unlock()
+	return append([]PlaybackRequest(nil), s.replays.reqs...)
 }
 
 // playbackStart reads the requested start of a PLAY on PlaybackPath.

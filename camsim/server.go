@@ -40,14 +40,14 @@ var ErrClosed = errors.New("camera simulator: closed")
 
 // Server is a running camera simulator.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	addr     string // listen address with the port fixed at Start, reused on reboot
-	cameras  []*camera
-	playback *playbackLog // PLAY requests on PlaybackPath
-	stop     context.CancelFunc
-	done     <-chan struct{} // closed when the server starts shutting down
-	wg       sync.WaitGroup  // camera loops and the shutdown watcher
+	cfg     Config
+	log     *slog.Logger
+	addr    string // listen address with the port fixed at Start, reused on reboot
+	cameras []*camera
+	replays *playbackLog // PLAY requests on PlaybackPath
+	stop    context.CancelFunc
+	done    <-chan struct{} // closed when the server starts shutting down
+	wg      sync.WaitGroup  // camera loops and the shutdown watcher
 
 	restartMu sync.Mutex // one reboot at a time
 	mu        sync.Mutex // guards live and closed
@@ -73,14 +73,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	s := &Server{
-		cfg:      cfg,
-		log:      log,
-		addr:     l.addr(),
-		cameras:  cams,
-		playback: pb,
-		stop:     stop,
-		done:     runCtx.Done(),
-		live:     l,
+		cfg:     cfg,
+		log:     log,
+		addr:    l.addr(),
+		cameras: cams,
+		replays: pb,
+		stop:    stop,
+		done:    runCtx.Done(),
+		live:    l,
 	}
 	s.attach(l)
 	start := time.Now()
@@ -210,7 +210,7 @@ func (s *Server) boot() error {
 	if s.closed {
 		return ErrClosed
 	}
-	l, err := listen(s.addr, s.cameras, s.cfg, s.log, s.playback)
+	l, err := listen(s.addr, s.cameras, s.cfg, s.log, s.replays)
 	if err != nil {
 		return err
 	}
