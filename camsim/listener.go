@@ -17,6 +17,7 @@ type listener struct {
 	rtsp       *gortsplib.Server
 	user, pass string
 	log        *slog.Logger
+	playback   *playbackLog // PLAY requests on PlaybackPath
 
 	mu       sync.Mutex // guards the maps below; held while the streams are made
 	streams  map[string]*gortsplib.ServerStream
@@ -26,8 +27,9 @@ type listener struct {
 
 // listen starts an RTSP server on addr with one stream per camera.
 // Requests that arrive before the streams exist wait for them.
-func listen(addr string, cams []*camera, cfg Config, log *slog.Logger) (*listener, error) {
+func listen(addr string, cams []*camera, cfg Config, log *slog.Logger, pb *playbackLog) (*listener, error) {
 	l := &listener{
+		playback: pb,
 		user:     cfg.User,
 		pass:     cfg.Pass,
 		log:      log,
@@ -147,6 +149,9 @@ func (l *listener) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respon
 func (l *listener) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
 	l.log.Info("camera simulator: playing", "path", ctx.Path,
 		"remote", ctx.Conn.NetConn().RemoteAddr().String())
+	if ctx.Path == PlaybackPath {
+		return l.playbackResponse(ctx.Request, ctx.Query), nil
+	}
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
@@ -154,6 +159,9 @@ func (l *listener) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response
 func (l *listener) serve(sc *gortsplib.ServerConn, req *base.Request, path string) (*base.Response, *gortsplib.ServerStream, error) {
 	if l.user != "" && !sc.VerifyCredentials(req, l.user, l.pass) {
 		return &base.Response{StatusCode: base.StatusUnauthorized}, nil, liberrors.ErrServerAuth{}
+	}
+	if path == PlaybackPath {
+		path = "/main" // the recorder serves the main clip
 	}
 	st := l.stream(path)
 	if st == nil {

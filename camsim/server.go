@@ -44,6 +44,7 @@ type Server struct {
 	log     *slog.Logger
 	addr    string // listen address with the port fixed at Start, reused on reboot
 	cameras []*camera
+	replays *playbackLog // PLAY requests on PlaybackPath
 	stop    context.CancelFunc
 	done    <-chan struct{} // closed when the server starts shutting down
 	wg      sync.WaitGroup  // camera loops and the shutdown watcher
@@ -65,7 +66,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := listen(cfg.Addr, cams, cfg, log)
+	pb := &playbackLog{}
+	l, err := listen(cfg.Addr, cams, cfg, log, pb)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +77,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		log:     log,
 		addr:    l.addr(),
 		cameras: cams,
+		replays: pb,
 		stop:    stop,
 		done:    runCtx.Done(),
 		live:    l,
@@ -207,7 +210,7 @@ func (s *Server) boot() error {
 	if s.closed {
 		return ErrClosed
 	}
-	l, err := listen(s.addr, s.cameras, s.cfg, s.log)
+	l, err := listen(s.addr, s.cameras, s.cfg, s.log, s.replays)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,9 @@ type Camera struct {
 	Transport   string `yaml:"transport"`   // tcp (default) or udp
 	Fingerprint string `yaml:"fingerprint"` // rtsps: SHA-256 of the camera's certificate, to pin it
 	Preload     bool   `yaml:"preload"`     // stay connected even when no room shows it
+	// Recorded footage from the site's recorder (playback.go).
+	PlaybackURL  string `yaml:"playback_url"`  // onvif: rtsp(s) URL; template: URL with {start} and {end}
+	PlaybackMode string `yaml:"playback_mode"` // onvif (default when playback_url is set) or template
 }
 
 // TLS names a provided certificate chain and key; both empty means vigie

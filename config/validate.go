@@ -150,6 +150,7 @@ func checkCameras(list []Camera) []string {
 		if cam.Transport != "" && cam.Transport != "tcp" && cam.Transport != "udp" {
 			p = append(p, key+".transport: "+fmt.Sprintf("%q is not tcp or udp", cam.Transport))
 		}
+		p = append(p, checkPlayback(key, cam)...)
 	}
 	return p
 }

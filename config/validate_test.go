@@ -49,6 +49,28 @@ func TestValidate(t *testing.T) {
 			"cameras[0].url: must be an rtsp:// or rtsps:// URL"},
 		{"camera transport", func(c *Config) { c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", Transport: "quic"}} },
 			`cameras[0].transport: "quic" is not tcp or udp`},
+		{"playback onvif", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackURL: "rtsp://nvr/Streaming/tracks/101"}}
+		}, ""},
+		{"playback template", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackMode: "template",
+				PlaybackURL: "rtsp://nvr/Streaming/tracks/101?starttime={start}&endtime={end}"}}
+		}, ""},
+		{"playback bad mode", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackURL: "rtsp://nvr/x", PlaybackMode: "hik"}}
+		}, `cameras[0].playback_mode: "hik" is not onvif or template`},
+		{"playback mode without url", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackMode: "onvif"}}
+		}, "cameras[0].playback_mode: needs playback_url"},
+		{"playback http url", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackURL: "http://nvr/x"}}
+		}, "cameras[0].playback_url: must be an rtsp:// or rtsps:// URL"},
+		{"playback template without start", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackURL: "rtsp://nvr/x", PlaybackMode: "template"}}
+		}, "cameras[0].playback_url: a template needs {start}"},
+		{"playback placeholders in onvif", func(c *Config) {
+			c.Cameras = []Camera{{ID: "a", URL: "rtsp://cam/x", PlaybackURL: "rtsp://nvr/x?s={start}"}}
+		}, "cameras[0].playback_url: {start} and {end} need playback_mode: template"},
 		{"hosts names and IPs", func(c *Config) { c.Hosts = []string{"*.example.org", "10.0.0.1", "[::1]", "cam_1.local."} }, ""},
 		{"hosts bad", func(c *Config) { c.Hosts = []string{"ok.example.org", "https://x.example.org"} },
 			`hosts[1]: "https://x.example.org" is not a DNS name or IP address`},

@@ -17,6 +17,7 @@ import (
 	"vigie/cameras"
 	"vigie/certs"
 	"vigie/config"
+	"vigie/playback"
 	"vigie/record"
 	"vigie/rooms"
 	"vigie/sfu"
@@ -107,6 +108,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // server is everything `vigie serve` runs, built from the config.
 type server struct {
+	playback  *playback.Service // nil when no camera has a playback_url
 	cfg       config.Config
 	log       *slog.Logger
 	tls       *certs.Bundle
@@ -219,6 +221,7 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if err := s.startEvidence(ctx, cfg, mux, api, log); err != nil {
 		return err
 	}
+	s.startPlayback(cfg, mux, api, log)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	s.http = &http.Server{
@@ -294,6 +297,7 @@ func (s *server) close() {
 	if s.cameras != nil {
 		s.cameras.Close()
 	}
+	s.closePlayback()
 	s.closeRecording()
 	if s.sfu != nil {
 		s.sfu.Close()

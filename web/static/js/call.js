@@ -13,6 +13,7 @@ import { byId } from './dom.js';
 import { errorWords, t } from './i18n.js';
 import { isReceiveOnly } from './link.js';
 import { People } from './people.js';
+import { showPlaybackStatus } from './playback.js';
 import { Publisher } from './publisher.js';
 import { CameraQuality } from './quality.js';
 import { Retry, watchFlow } from './reconnect.js';
@@ -159,6 +160,7 @@ export class CallSession {
       .on('chat', (m) => this.chat.add(m))
       .on('file_shared', (m) => this.files.add(m.file))
       .on('file_withdrawn', (m) => this.files.remove(m.id))
+      .on('playback_status', (m) => showPlaybackStatus(document, m))
       .on('error', (m) => this.onServerError(m));
     sig.onLost = () => this.lost();
   }

@@ -1,0 +1,289 @@
+package playback
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"vigie/config"
+	"vigie/sfu"
+	"vigie/store"
+)
+
+// Rooms is where recorded feeds are shown (sfu.SFU).
+type Rooms interface {
+	AttachFeed(roomID string, f *sfu.Feed) error
+	DetachFeed(roomID string, f *sfu.Feed)
+}
+
+// Broadcaster sends a signaling message to everyone in a room (signaling.Server).
+type Broadcaster interface {
+	Broadcast(roomID string, msg any)
+}
+
+// Timeline appends to an incident's timeline (store.Store).
+type Timeline interface {
+	Append(ctx context.Context, e store.Entry) (store.Entry, error)
+}
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	Cameras   []config.Camera
+	Rooms     Rooms
+	Signaling Broadcaster
+	Timeline  Timeline
+	Log       *slog.Logger
+	Every     time.Duration // playback_status period; 1 s when 0
+	Max       int           // playbacks at once; 8 when 0
+}
+
+// States of a playback, as playback_status carries them.
+const (
+	StatePlaying = "playing"
+	StatePaused  = "paused"
+	StateStopped = "stopped"
+)
+
+// StatusMessage is the playback_status signaling message (docs/protocol.md).
+type StatusMessage struct {
+	Type       string `json:"type"` // "playback_status"
+	ID         string `json:"id"`
+	Camera     string `json:"camera"`
+	Track      string `json:"track"`       // the feed's camera id in the room
+	RecordedAt string `json:"recorded_at"` // RFC 3339, UTC
+	State      string `json:"state"`
+}
+
+// Errors of the Service.
+var (
+	ErrNotFound  = errors.New("playback: no such playback")
+	ErrNoCamera  = errors.New("playback: unknown camera or camera without playback_url")
+	ErrTooMany   = errors.New("playback: too many playbacks")
+	ErrBadRange  = errors.New("playback: bad range")
+	maxRangeSpan = 24 * time.Hour
+)
+
+// Service runs the recorded playbacks shown in incident rooms.
+type Service struct {
+	cfg  ServiceConfig
+	log  *slog.Logger
+	cams map[string]config.Camera
+
+	mu      sync.Mutex
+	running map[string]*running
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+type running struct {
+	id, incident, room, camera, track string
+	from, to                          time.Time
+	player                            *Player
+	feed                              *sfu.Feed
+	stop                              chan struct{}
+	reported                          chan struct{} // closed when report returns
+	once                              sync.Once
+}
+
+// NewService returns a Service for the cameras that have a playback_url.
+func NewService(cfg ServiceConfig) *Service {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Every <= 0 {
+		cfg.Every = time.Second
+	}
+	if cfg.Max <= 0 {
+		cfg.Max = 8
+	}
+	cams := map[string]config.Camera{}
+	for _, c := range cfg.Cameras {
+		if c.PlaybackURL != "" {
+			cams[c.ID] = c
+		}
+	}
+	return &Service{cfg: cfg, log: cfg.Log, cams: cams, running: map[string]*running{}}
+}
+
+// Start plays camera's [from, to) in room for incident; actor goes on the timeline.
+func (s *Service) Start(ctx context.Context, incident, room, actor, camera string, from, to time.Time) (string, error) {
+	cam, ok := s.cams[camera]
+	if !ok {
+		return "", ErrNoCamera
+	}
+	if !to.After(from) || to.Sub(from) > maxRangeSpan {
+		return "", ErrBadRange
+	}
+	src, err := SourceFor(cam, from, to)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if s.closed || len(s.running) >= s.cfg.Max {
+		s.mu.Unlock()
+		return "", ErrTooMany
+	}
+	s.mu.Unlock()
+	id := newID()
+	track := camera + "-rec-" + id
+	feed, err := sfu.NewFeed(sfu.FeedConfig{Camera: track, Codec: webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+	}})
+	if err != nil {
+		return "", err
+	}
+	p, err := Start(ctx, Options{Source: src, From: from, To: to, Sink: feed.WriteVideo, Log: s.log})
+	if err != nil {
+		return "", err
+	}
+	if err := s.cfg.Rooms.AttachFeed(room, feed); err != nil {
+		p.Close()
+		return "", fmt.Errorf("playback: show in room: %w", err)
+	}
+	r := &running{id: id, incident: incident, room: room, camera: camera, track: track,
+		from: from, to: to, player: p, feed: feed, stop: make(chan struct{}), reported: make(chan struct{})}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.cfg.Rooms.DetachFeed(room, feed)
+		p.Close()
+		return "", ErrTooMany
+	}
+	s.running[id] = r
+	s.wg.Go(func() { s.report(r) })
+	s.mu.Unlock()
+	s.timeline(ctx, r, "playback_started", actor)
+	return id, nil
+}
+
+// report broadcasts playback_status every period and stops the playback at its end.
+func (s *Service) report(r *running) {
+	defer close(r.reported)
+	t := time.NewTicker(s.cfg.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			s.cfg.Signaling.Broadcast(r.room, s.status(r, ""))
+			if !r.player.RecordedAt().Before(r.to) {
+				s.wg.Go(func() { _ = s.Stop(context.Background(), r.id, "system") })
+			}
+		}
+	}
+}
+
+func (s *Service) status(r *running, state string) StatusMessage {
+	if state == "" {
+		state = StatePlaying
+		if r.player.Paused() {
+			state = StatePaused
+		}
+	}
+	return StatusMessage{Type: "playback_status", ID: r.id, Camera: r.camera, Track: r.track,
+		RecordedAt: r.player.RecordedAt().UTC().Format(time.RFC3339), State: state}
+}
+
+func (s *Service) get(id string) (*running, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.running[id]
+	if r == nil {
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// Pause pauses a playback.
+func (s *Service) Pause(ctx context.Context, id, actor string) error {
+	r, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	if err := r.player.Pause(); err != nil {
+		return err
+	}
+	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePaused))
+	return nil
+}
+
+// Resume resumes a paused playback.
+func (s *Service) Resume(ctx context.Context, id, actor string) error {
+	r, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	if err := r.player.Resume(); err != nil {
+		return err
+	}
+	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePlaying))
+	return nil
+}
+
+// Stop ends a playback and withdraws its track from the room.
+func (s *Service) Stop(ctx context.Context, id, actor string) error {
+	s.mu.Lock()
+	r := s.running[id]
+	delete(s.running, id)
+	s.mu.Unlock()
+	if r == nil {
+		return ErrNotFound
+	}
+	s.end(r)
+	s.cfg.Signaling.Broadcast(r.room, s.status(r, StateStopped))
+	s.timeline(ctx, r, "playback_stopped", actor)
+	return nil
+}
+
+func (s *Service) end(r *running) {
+	r.once.Do(func() {
+		close(r.stop)
+		<-r.reported // no playing status after the stopped one
+		r.player.Close()
+		s.cfg.Rooms.DetachFeed(r.room, r.feed)
+	})
+}
+
+// Close stops every playback and waits for the reporters.
+func (s *Service) Close() {
+	s.mu.Lock()
+	s.closed = true
+	all := s.running
+	s.running = map[string]*running{}
+	s.mu.Unlock()
+	for _, r := range all {
+		s.end(r)
+		s.timeline(context.Background(), r, "playback_stopped", "system")
+	}
+	s.wg.Wait()
+}
+
+func (s *Service) timeline(ctx context.Context, r *running, kind, actor string) {
+	if s.cfg.Timeline == nil || r.incident == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, err := s.cfg.Timeline.Append(ctx, store.Entry{Incident: r.incident, At: time.Now().UTC(), Kind: kind, Actor: actor,
+		Detail: map[string]string{"playback": r.id, "camera": r.camera,
+			"from": r.from.UTC().Format(time.RFC3339), "to": r.to.UTC().Format(time.RFC3339),
+			"recorded_at": r.player.RecordedAt().UTC().Format(time.RFC3339)}})
+	if err != nil {
+		s.log.Error("playback: timeline", "incident", r.incident, "err", err)
+	}
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
