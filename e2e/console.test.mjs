@@ -150,7 +150,10 @@ describe('the operator console', () => {
       await invite.locator('summary').click();
       await form.waitFor({ state: 'visible' });
       const email = form.locator('input[name="email"]');
-      assert.equal(await page.evaluate(() => document.activeElement.name), 'email', 'opening the form puts the cursor in it');
+      // The page focuses the field when the folded form opens (its toggle event comes after the click).
+      const focused = await page.waitForFunction(() => document.activeElement?.name === 'email', null, { timeout: 5000 })
+        .then(() => true, () => false);
+      assert.ok(focused, 'opening the form puts the cursor in it');
       assert.equal(await form.locator('select[name="role"]').inputValue(), 'responder');
       assert.equal(await form.locator('select[name="language"]').inputValue(), 'fr', 'the e-mail is in the page language');
       await page.evaluate(() => {
