@@ -27,7 +27,7 @@ type Records interface {
 	ChatHistory(ctx context.Context, room string, after int64, limit int) ([]store.ChatMessage, error)
 	Invitations(ctx context.Context, incident string) ([]store.Invitation, error)
 	Sessions(ctx context.Context, room string) ([]store.Session, error)
-	RoomAccess(ctx context.Context, room string) ([]store.AccessRecord, error)
+	AccessLog(ctx context.Context, room string) ([]store.Access, error)
 	HoldOf(ctx context.Context, incident string) (*store.LegalHold, error)
 	Append(ctx context.Context, e store.Entry) (store.Entry, error)
 }
@@ -140,7 +140,7 @@ func (x *Exporter) writeRecords(ctx context.Context, b *bundleWriter, inc store.
 	if err != nil {
 		return err
 	}
-	access, err := x.Records.RoomAccess(ctx, inc.Room)
+	access, err := x.Records.AccessLog(ctx, inc.Room)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -30,17 +29,6 @@ type SharedFile struct {
 	UploaderName string     `json:"uploader_name"`
 	UploadedAt   time.Time  `json:"uploaded_at"`
 	WithdrawnAt  *time.Time `json:"withdrawn_at,omitempty"`
-}
-
-// AccessRecord is one line of a room's access log (table access_log,
-// migration 0007): who viewed, downloaded or watched what, and when.
-type AccessRecord struct {
-	At        time.Time         `json:"at"`
-	Kind      string            `json:"kind"`
-	ActorID   string            `json:"actor_id"`
-	ActorName string            `json:"actor_name"`
-	Subject   string            `json:"subject"`
-	Detail    map[string]string `json:"detail"`
 }
 
 // LegalHold says why an incident is kept beyond retention.
@@ -77,32 +65,6 @@ func (s *Store) IncidentFiles(ctx context.Context, incident string) ([]SharedFil
 			return nil, err
 		}
 		list = append(list, f)
-	}
-	return list, rows.Err()
-}
-
-// RoomAccess returns a room's access log, oldest first.
-func (s *Store) RoomAccess(ctx context.Context, room string) ([]AccessRecord, error) {
-	rows, err := s.db.QueryContext(ctx,
-		"SELECT at, kind, actor_id, actor_name, subject, detail FROM access_log WHERE room_id = $1 ORDER BY id", room)
-	if err != nil {
-		return nil, fmt.Errorf("access log of room %s: %w", room, err)
-	}
-	defer rows.Close()
-	var list []AccessRecord
-	for rows.Next() {
-		var a AccessRecord
-		var at, detail string
-		if err := rows.Scan(&at, &a.Kind, &a.ActorID, &a.ActorName, &a.Subject, &detail); err != nil {
-			return nil, fmt.Errorf("access log of room %s: %w", room, err)
-		}
-		if a.At, err = parseTime(at); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
-			return nil, fmt.Errorf("access log of room %s: %w", room, err)
-		}
-		list = append(list, a)
 	}
 	return list, rows.Err()
 }

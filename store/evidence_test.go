@@ -47,7 +47,7 @@ func TestPurgeFilesHoldsAndOpenIncidents(t *testing.T) {
 	if err != nil || len(files) != 2 || files[0].SHA256 == "" {
 		t.Fatalf("files of i_a = %+v, %v", files, err)
 	}
-	if acc, err := s.RoomAccess(ctx, "r_i_a"); err != nil || len(acc) != 2 || acc[0].Kind != "file_downloaded" {
+	if acc, err := s.AccessLog(ctx, "r_i_a"); err != nil || len(acc) != 2 || acc[0].Kind != "file_downloaded" {
 		t.Fatalf("access of r_i_a = %+v, %v", acc, err)
 	}
 	due, err := s.PurgeDue(ctx, at(9))

@@ -28,13 +28,13 @@ type File struct {
 
 // Access is one access to a file or a camera: who, when, what.
 type Access struct {
-	Room      string
-	At        time.Time
-	Kind      string // "file_shared", "file_viewed", "file_downloaded", "file_withdrawn", "camera_watch_started", "camera_watch_stopped"
-	ActorID   string
-	ActorName string
-	Subject   string            // the file id or the camera id
-	Detail    map[string]string // a few more fields
+	Room      string            `json:"-"`
+	At        time.Time         `json:"at"`
+	Kind      string            `json:"kind"` // "file_shared", "file_viewed", "file_downloaded", "file_withdrawn", "camera_watch_started", "camera_watch_stopped"
+	ActorID   string            `json:"actor_id"`
+	ActorName string            `json:"actor_name"`
+	Subject   string            `json:"subject"` // the file id or the camera id
+	Detail    map[string]string `json:"detail"`  // a few more fields
 }
 
 // AddFile records a shared file and its upload in one transaction; in an
