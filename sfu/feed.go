@@ -133,7 +133,8 @@ func (f *Feed) payload(p []byte, last bool) {
 	if !f.arrival.IsZero() { // not a cached frame sent again
 		f.in.add(len(p))
 	}
-	defer func() { f.part++ }()
+	part := f.part // its rank in the access unit, for retransmissions
+	f.part++
 	if len(f.targets) == 0 {
 		return
 	}
@@ -147,7 +148,7 @@ func (f *Feed) payload(p []byte, last bool) {
 		}
 		ts := uint32(f.pts + v.offset)
 		pkt.hdrs = append(pkt.hdrs, viewerHeader{viewer: v, seq: v.seq, ts: ts})
-		f.remember(v, v.seq, ts, last)
+		f.remember(v, part, v.seq, ts, last)
 		v.seq++
 		v.nextTS = ts + 1
 	}

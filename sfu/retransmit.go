@@ -30,11 +30,11 @@ type sentPacket struct {
 }
 
 // remember notes what v was sent. Called with f.mu held.
-func (f *Feed) remember(v *feedViewer, seq uint16, ts uint32, marker bool) {
+func (f *Feed) remember(v *feedViewer, part, seq uint16, ts uint32, marker bool) {
 	if v.history == nil {
 		return
 	}
-	v.history[seq%historySize] = sentPacket{gen: f.cache.gen, frame: f.frame, part: f.part, seq: seq, ts: ts, marker: marker}
+	v.history[seq%historySize] = sentPacket{gen: f.cache.gen, frame: f.frame, part: part, seq: seq, ts: ts, marker: marker}
 }
 
 // retransmit sends v again the packets a NACK lists that the cache still
