@@ -160,7 +160,7 @@ export class CallSession {
       .on('chat', (m) => this.chat.add(m))
       .on('file_shared', (m) => this.files.add(m.file))
       .on('file_withdrawn', (m) => this.files.remove(m.id))
-      .on('playback_status', (m) => showPlaybackStatus(document, m))
+      .on('playback_status', (m) => showPlaybackStatus(this.tiles, m))
       .on('error', (m) => this.onServerError(m));
     sig.onLost = () => this.lost();
   }

@@ -101,6 +101,9 @@ export class CameraTile {
     this.noteText = part('.camera-audio-note-text');
     this.muteButton = part('.camera-mute');
     this.camera = { id, name: '', state: 'connecting' };
+    // Recorded footage shown on this tile (playback.js): {name, label, state, badge, waiting},
+    // or null for a live camera.
+    this.recording = null;
     this.tracks = [];
     this.trackWatch = null;
     // Whether this element has shown a frame of its current stream: from then on the picture
@@ -136,6 +139,18 @@ export class CameraTile {
         }, UNPLAYABLE_AFTER_MS);
       }
     }
+    this.render();
+  }
+
+  /**
+   * Makes this the tile of recorded footage: name is the camera's, label the recorded time
+   * ("recorded — 14:02:10"), shown in the badge where "live" would be, state "playing" or
+   * "paused", badge the badge's words until the time is known, waiting the card's before the
+   * first picture. The tile never claims to be live.
+   */
+  setRecording(recording) {
+    this.recording = { ...recording };
+    this.badgeText.classList.add('playback-label');
     this.render();
   }
 
@@ -182,6 +197,10 @@ export class CameraTile {
   }
 
   render() {
+    if (this.recording) {
+      this.renderRecording();
+      return;
+    }
     const camera = this.camera;
     const name = cameraName(camera);
     const status = cameraStatus(camera);
@@ -212,11 +231,34 @@ export class CameraTile {
     this.setEnlarged(this.enlarged);
   }
 
+  renderRecording() {
+    const r = this.recording;
+    const video = this.tracks.find((tr) => tr.kind === 'video');
+    const picture = this.pictured && !!video && video.readyState === 'live';
+    this.root.dataset.state = 'recorded';
+    this.root.dataset.recorded = r.state === 'paused' ? 'paused' : 'playing';
+    this.root.classList.toggle('video-off', !picture);
+    this.root.classList.remove('undecodable');
+    this.nameLabel.textContent = r.name;
+    this.cardName.textContent = r.name;
+    this.cardStatus.textContent = r.label || r.waiting;
+    this.cardDetail.hidden = true;
+    // Top left, where a live camera says "live": nothing covers it, not even the self-view.
+    this.badge.dataset.kind = 'recorded';
+    this.badgeText.textContent = r.label || r.badge;
+    this.badgeDetail.hidden = true;
+    this.badge.hidden = false;
+    this.note.hidden = true;
+    this.muteButton.hidden = !this.tracks.some((tr) => tr.kind === 'audio');
+    this.setEnlarged(this.enlarged);
+  }
+
   setEnlarged(enlarged) {
     this.enlarged = enlarged;
     this.root.classList.toggle('enlarged', enlarged);
     this.hit.setAttribute('aria-pressed', String(enlarged));
-    this.hit.setAttribute('aria-label', enlarged ? t('tile.shrink') : t('tile.enlarge', { name: cameraName(this.camera) }));
+    const name = this.recording ? `${this.recording.name} \u2014 ${this.recording.label}` : cameraName(this.camera);
+    this.hit.setAttribute('aria-label', enlarged ? t('tile.shrink') : t('tile.enlarge', { name }));
   }
 
   /** Starts playback; resolves false when the browser blocks sound until the page is touched. */

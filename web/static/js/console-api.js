@@ -57,3 +57,11 @@ export const invite = (id, { email, name, role, language }) =>
   call('POST', `/console/api/incidents/${encodeURIComponent(id)}/invitations`, { email, name, role, language });
 export const evidenceKey = () => call('GET', '/console/api/evidence-key');
 export const revoke = (id) => call('POST', `/console/api/invitations/${encodeURIComponent(id)}/revoke`);
+
+// Recorded footage from the site's recorder (docs/recording.md), played in the incident's room.
+const playbackPath = (id, pid = '') =>
+  `/console/api/incidents/${encodeURIComponent(id)}/playback${pid ? `/${encodeURIComponent(pid)}` : ''}`;
+export const playbacks = (id, background = false) => call('GET', playbackPath(id), undefined, { background });
+export const startPlayback = (id, { camera, from, to }) => call('POST', playbackPath(id), { camera, from, to });
+/** action is "pause", "resume", "stop" or "clip" (which answers {file, name}). */
+export const playbackAction = (id, pid, action) => call('POST', `${playbackPath(id, pid)}/${action}`);

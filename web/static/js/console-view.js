@@ -137,16 +137,18 @@ function safeLink(url) {
 
 /**
  * One open incident: what, where, since when, its actions and its invitations. Given the card
- * already on screen, it refills it in place and leaves its invitation form (.invite) as it is,
- * with what is being typed in it and the focus.
+ * already on screen, it refills it in place and leaves its recorded-footage section (.playback)
+ * and invitation form (.invite) as they are, with what is being typed in them and the focus.
  */
 export function incidentCard(inc, site, card = el('article')) {
   const siteName = (site && site.name) || inc.site;
   card.classList.add('incident');
   card.dataset.incident = inc.id;
   card.dataset.kind = inc.kind;
-  const keep = card.querySelector(':scope > .invite');
-  for (const child of [...card.children]) if (child !== keep) child.remove();
+  // The recorded-footage section and the invitation form stay, last, as they are.
+  const kept = [...card.querySelectorAll(':scope > .playback, :scope > .invite')];
+  const keep = kept[0] || null;
+  for (const child of [...card.children]) if (!kept.includes(child)) child.remove();
   const add = (...parts) => {
     for (const part of parts) card.insertBefore(part, keep);
   };

@@ -5,6 +5,7 @@
 
 import * as api from './console-api.js';
 import { formatClock, t, translatePage } from './console-i18n.js';
+import { PlaybackPanel, playbackCameras } from './console-playback.js';
 import { byId, fold, incidentCard, inviteForm, refreshElapsed, siteItem, stateOf } from './console-view.js';
 
 const REFRESH_MS = 2000;
@@ -14,7 +15,7 @@ const state = {
   me: null,
   sites: new Map(), // id → site
   incidents: [], // the last list
-  cards: new Map(), // incident id → { card, sig }: cards stay, with their invitation form
+  cards: new Map(), // incident id → { card, sig, playback }: cards stay, with their forms
   running: false, // refreshing incidents
   timer: 0,
   inFlight: null,
@@ -171,6 +172,9 @@ function refresh() {
       const data = await api.incidents(background);
       if (!state.running) return;
       renderIncidents(data.incidents || []);
+      // Each card's recordings playing in the room, refreshed with the card.
+      await Promise.all([...state.cards.values()].filter((e) => e.playback).map((e) => e.playback.load()));
+      if (!state.running) return;
       setStatus('ok', t('console.live', { time: formatClock(new Date()) }));
     } catch (err) {
       if (!state.running) return;
@@ -216,8 +220,12 @@ function renderIncidents(list) {
     let entry = state.cards.get(inc.id);
     if (!entry) {
       const card = incidentCard(inc, site);
+      const playback = playbackCameras(site).length
+        ? new PlaybackPanel({ inc, site, onSessionEnd: endSession, onIncidentGone: () => refresh() })
+        : null;
+      if (playback) card.append(playback.root);
       card.append(inviteForm(inc, site));
-      entry = { card, sig };
+      entry = { card, sig, playback };
     } else if (entry.sig !== sig) {
       incidentCard(inc, site, entry.card);
       entry.sig = sig;

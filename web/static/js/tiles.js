@@ -8,8 +8,10 @@
 
 import { CameraTile } from './cameras.js';
 import { initials } from './dom.js';
+import { recordedSource } from './footage.js';
 import { t } from './i18n.js';
 import { isReceiveOnly } from './link.js';
+import { recordingView } from './playback.js';
 import { qualityFor } from './quality.js';
 
 class Tile {
@@ -237,7 +239,12 @@ export class TileGrid {
       if (tile.setTracks(tracks)) this.start(tile);
       this.refreshLabels(participant);
     }
-    for (const [id, tile] of this.cameras) if (!fromCameras.has(id)) this.setCameraTracks(tile, []);
+    for (const [id, tile] of this.cameras) {
+      if (fromCameras.has(id)) continue;
+      // Recorded footage has a tile only while its track is there.
+      if (tile.recording) this.removeCamera(id);
+      else this.setCameraTracks(tile, []);
+    }
     for (const [id, tracks] of fromCameras) this.setCameraTracks(this.cameraTile(id), tracks);
     this.layout();
   }
@@ -299,6 +306,9 @@ export class TileGrid {
     let tile = this.cameras.get(id);
     if (!tile) {
       tile = new CameraTile(this.cameraTemplate, id);
+      const live = [...this.cameras.values()].filter((x) => !x.recording);
+      const source = recordedSource(id, live.map((x) => x.id));
+      if (source) tile.setRecording(recordingView(this.cameras.get(source).camera.name || source));
       this.cameras.set(id, tile);
       this.applySink(tile);
       // Cameras before everyone else, in the order they became known.
