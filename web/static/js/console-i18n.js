@@ -154,7 +154,8 @@ const strings = {
     'playback.error.tooMany': 'Too many recordings are playing at once: stop one, then try again.',
     'playback.error.closed': 'This incident is closed: nothing more can be shown in its room.',
     'playback.error.gone': 'This recording is no longer playing.',
-    'playback.error.clip': 'The clip could not be saved: {message}',
+    'playback.error.clip': 'The clip could not be saved. Try again.',
+    'playback.error.noFootage': 'Nothing has been shown yet: try again in a few seconds.',
     'playback.error.load': 'The recordings playing could not be listed: retrying\u2026',
   },
 
@@ -309,7 +310,8 @@ const strings = {
     'playback.error.tooMany': 'Trop d\u2019enregistrements sont lus en même temps\u00a0: arrêtez-en un, puis réessayez.',
     'playback.error.closed': 'Cet incident est clos\u00a0: plus rien ne peut être montré dans sa salle.',
     'playback.error.gone': 'Cet enregistrement n\u2019est plus lu.',
-    'playback.error.clip': 'L\u2019extrait n\u2019a pas pu être enregistré\u00a0: {message}',
+    'playback.error.clip': 'L\u2019extrait n\u2019a pas pu être enregistré. Réessayez.',
+    'playback.error.noFootage': 'Rien n\u2019a encore été montré\u00a0: réessayez dans quelques secondes.',
     'playback.error.load': 'La liste des enregistrements lus n\u2019a pas pu être chargée\u00a0: nouvel essai\u2026',
   },
 };

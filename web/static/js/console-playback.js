@@ -23,7 +23,8 @@ function errorWords(err) {
     case 404:
       return t('playback.error.gone');
     case 409:
-      return t('playback.error.closed');
+      // The incident closed, or a clip asked for before anything was shown.
+      return /closed/i.test(err.message) ? t('playback.error.closed') : t('playback.error.noFootage');
     case 429:
       return t('playback.error.tooMany');
     case 502:
@@ -264,10 +265,7 @@ export class PlaybackPanel {
       if (action === 'clip') this.say('done', t('playback.clipDone', { name: (answer && answer.name) || '' }));
       if (action === 'stop') this.say('done', t('playback.stopped', { camera }));
     } catch (err) {
-      const words = action === 'clip' && err.status !== 404 && err.status !== 409
-        ? t('playback.error.clip', { message: errorWords(err) })
-        : errorWords(err);
-      this.failed(err, words);
+      this.failed(err, action === 'clip' && err.status >= 500 && err.status !== 502 ? t('playback.error.clip') : errorWords(err));
     } finally {
       delete line.item.dataset.busy;
       for (const x of [line.toggle, line.stop, line.clip]) x.removeAttribute('aria-disabled');
@@ -282,7 +280,7 @@ export class PlaybackPanel {
       return;
     }
     this.say('error', words);
-    if (err.status === 409 || (err.status === 404 && err.code === 'not_found' && /incident/i.test(err.message))) {
+    if ((err.status === 409 && /closed/i.test(err.message)) || (err.status === 404 && /incident/i.test(err.message))) {
       this.onIncidentGone();
     }
   }
