@@ -48,10 +48,11 @@ func (p *Player) reconnect() (*gortsplib.Client, error) {
 	deadline := time.Now().Add(p.opts.GiveUp)
 	var last error
 	for i := 0; ; i++ {
-		d := p.opts.Backoff[min(i, len(p.opts.Backoff)-1)]
-		if time.Now().Add(d).After(deadline) {
+		left := time.Until(deadline)
+		if left <= 0 {
 			return nil, fmt.Errorf("playback: recorder unreachable for %s: %w", p.opts.GiveUp, last)
 		}
+		d := min(p.opts.Backoff[min(i, len(p.opts.Backoff)-1)], left) // the last try is at GiveUp
 		t := time.NewTimer(d)
 		select {
 		case <-p.ctx.Done():
