@@ -129,6 +129,12 @@ func NewService(cfg ServiceConfig) *Service {
 	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}}
 }
 
+// Has reports whether camera has recorded footage (a playback_url).
+func (s *Service) Has(camera string) bool {
+	_, ok := s.cams[camera]
+	return ok
+}
+
 // Start plays camera's [from, to) in room for incident; actor goes on the timeline.
 func (s *Service) Start(ctx context.Context, incident, room, actor, camera string, from, to time.Time) (string, error) {
 	cam, ok := s.cams[camera]
