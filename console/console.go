@@ -14,6 +14,9 @@
 //	POST /console/api/invitations/{id}/revoke   withdraw one invitation
 //	GET  /console/api/incidents/{id}/evidence   the signed evidence bundle (zip)
 //	GET  /console/api/evidence-key              the key that signs bundles
+//	POST /console/api/incidents/{id}/playback   {"camera","from","to"} play recorded footage in the room
+//	GET  /console/api/incidents/{id}/playback   the playbacks running
+//	POST /console/api/incidents/{id}/playback/{pid}/pause|resume|stop|clip
 //
 // The page itself (/console) is one of web's static files.
 //
@@ -123,6 +126,7 @@ type Console struct {
 
 	evidence    EvidenceExporter  // nil: no export (evidence.go)
 	evidenceKey map[string]string // public key and fingerprint
+	playback    Playback          // nil: no recorded footage (playback.go)
 }
 
 // New parses the operators' hashes and builds the console.
@@ -145,7 +149,7 @@ func New(cfg Config) (*Console, error) {
 		sessions:  newSessions(cfg.SessionTTL, cfg.IdleTimeout, cfg.MaxSessions),
 		failures:  newLimiter(failWindow, maxFailedKeys),
 		hashing:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
-		sites:     siteViews(cfg.Sites, cfg.Cameras),
+		sites:     siteViews(cfg.Sites, cfg.Cameras, nil),
 	}
 	for i, op := range cfg.Operators {
 		h, err := parseHash(op.PasswordHash)
@@ -171,6 +175,9 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("POST /console/api/invitations/{id}/revoke", c.csrf(c.authed(c.forward("revoke invitation"))))
 	c.mux.HandleFunc("GET /console/api/incidents/{id}/evidence", c.authed(c.exportEvidence))
 	c.mux.HandleFunc("GET /console/api/evidence-key", c.authed(c.evidenceKeyInfo))
+	c.mux.HandleFunc("POST /console/api/incidents/{id}/playback", c.csrf(c.authed(c.startPlayback)))
+	c.mux.HandleFunc("GET /console/api/incidents/{id}/playback", c.authed(c.listPlayback))
+	c.mux.HandleFunc("POST /console/api/incidents/{id}/playback/{pid}/{action}", c.csrf(c.authed(c.playbackAction)))
 	c.mux.HandleFunc("/console/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such console endpoint")
 	})
@@ -232,13 +239,15 @@ type siteView struct {
 }
 
 type cameraView struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Playback bool   `json:"playback,omitempty"` // recorded footage can be played
 }
 
-// siteViews lists the sites by name, with their cameras' names and
-// nothing else of the cameras (their URLs hold passwords).
-func siteViews(sites []config.Site, cameras []config.Camera) []siteView {
+// siteViews lists the sites by name, with their cameras' names, whether
+// they have recorded footage (hasPlayback, nil: none has) and nothing
+// else of the cameras (their URLs hold passwords).
+func siteViews(sites []config.Site, cameras []config.Camera, hasPlayback func(camera string) bool) []siteView {
 	names := map[string]string{}
 	for _, cam := range cameras {
 		names[cam.ID] = cmp.Or(cam.Name, cam.ID)
@@ -247,7 +256,7 @@ func siteViews(sites []config.Site, cameras []config.Camera) []siteView {
 	for _, s := range sites {
 		v := siteView{ID: s.ID, Name: s.Name, Address: s.Address, Cameras: []cameraView{}}
 		for _, id := range s.Cameras {
-			v.Cameras = append(v.Cameras, cameraView{ID: id, Name: cmp.Or(names[id], id)})
+			v.Cameras = append(v.Cameras, cameraView{ID: id, Name: cmp.Or(names[id], id), Playback: hasPlayback != nil && hasPlayback(id)})
 		}
 		out = append(out, v)
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
+	"vigie/config"
 	"vigie/store"
 )
 
@@ -15,13 +17,21 @@ type Incidents interface {
 	Incident(ctx context.Context, id string) (store.Incident, error)
 }
 
-// API is the operator's playback API:
+// API is the playback API over HTTP, for the administrator (Routes) and
+// for the operator console, which calls the Serve methods with the
+// operator as the actor:
 //
-//	POST /api/v1/incidents/{id}/playback {camera, from, to} → {id}
-//	POST /api/v1/incidents/{id}/playback/{pid}/pause|resume|stop
+//	POST /api/v1/incidents/{id}/playback {camera, from, to} → 201 {id, track}
+//	GET  /api/v1/incidents/{id}/playback → {playbacks: [{id, camera, track, from, to, recorded_at, state}]}
+//	POST /api/v1/incidents/{id}/playback/{pid}/pause|resume|stop → 204
+//	POST /api/v1/incidents/{id}/playback/{pid}/clip → 201 {file, name}
+//
+// Errors are {"error":{"code","message"}}.
 type API struct {
 	Service   *Service
 	Incidents Incidents
+	// Sites, when set, limits an incident's playbacks to its site's cameras.
+	Sites []config.Site
 }
 
 type startRequest struct {
@@ -30,79 +40,140 @@ type startRequest struct {
 	To     time.Time `json:"to"`
 }
 
-// Routes registers the API on mux behind auth (the admin key check).
+// Routes registers the API on mux behind auth (the admin key check); the
+// timeline names the actor "admin".
 func (a *API) Routes(mux *http.ServeMux, auth func(http.HandlerFunc) http.HandlerFunc) {
-	mux.HandleFunc("POST /api/v1/incidents/{id}/playback", auth(a.start))
-	mux.HandleFunc("POST /api/v1/incidents/{id}/playback/{pid}/{action}", auth(a.action))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/playback", auth(func(w http.ResponseWriter, r *http.Request) {
+		a.ServeStart(w, r, r.PathValue("id"), "admin")
+	}))
+	mux.HandleFunc("GET /api/v1/incidents/{id}/playback", auth(func(w http.ResponseWriter, r *http.Request) {
+		a.ServeList(w, r, r.PathValue("id"))
+	}))
+	mux.HandleFunc("POST /api/v1/incidents/{id}/playback/{pid}/{action}", auth(func(w http.ResponseWriter, r *http.Request) {
+		a.ServeAction(w, r, r.PathValue("id"), r.PathValue("pid"), r.PathValue("action"), "admin", "admin")
+	}))
 }
 
-func (a *API) start(w http.ResponseWriter, r *http.Request) {
+// ServeStart starts a playback in an open incident's room.
+func (a *API) ServeStart(w http.ResponseWriter, r *http.Request, incident, actor string) {
 	var req startRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
-		writeErr(w, http.StatusBadRequest, "body must be {camera, from, to} with RFC 3339 times")
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil || req.Camera == "" {
+		writeError(w, http.StatusBadRequest, "bad_request", `body must be {"camera", "from", "to"} with RFC 3339 times`)
 		return
 	}
-	inc, err := a.Incidents.Incident(r.Context(), r.PathValue("id"))
+	inc, ok := a.openIncident(w, r, incident)
+	if !ok {
+		return
+	}
+	if !a.onSite(inc.Site, req.Camera) {
+		writeError(w, http.StatusBadRequest, "bad_request", "camera "+req.Camera+" is not a camera of this incident's site")
+		return
+	}
+	id, err := a.Service.Start(r.Context(), inc.ID, inc.Room, actor, req.Camera, req.From, req.To)
 	if err != nil {
-		writeErr(w, http.StatusNotFound, "no such incident")
+		writeServiceError(w, err)
 		return
 	}
-	if inc.ClosedAt != nil {
-		writeErr(w, http.StatusConflict, "incident is closed")
-		return
-	}
-	id, err := a.Service.Start(r.Context(), inc.ID, inc.Room, "admin", req.Camera, req.From, req.To)
-	if err != nil {
-		writeServiceErr(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
+	writeJSON(w, http.StatusCreated, map[string]string{"id": id, "track": TrackOf(req.Camera, id)})
 }
 
-func (a *API) action(w http.ResponseWriter, r *http.Request) {
-	pid := r.PathValue("pid")
-	if rn, err := a.Service.get(pid); err != nil || rn.incident != r.PathValue("id") {
-		writeErr(w, http.StatusNotFound, "no such playback")
+// ServeList lists the playbacks running in an incident.
+func (a *API) ServeList(w http.ResponseWriter, r *http.Request, incident string) {
+	if _, err := a.Incidents.Incident(r.Context(), incident); err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no such incident")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"playbacks": a.Service.List(incident)})
+}
+
+// ServeAction pauses, resumes, stops or saves as a clip one of an
+// incident's playbacks; a clip is shared in the room by uploader.
+func (a *API) ServeAction(w http.ResponseWriter, r *http.Request, incident, pid, action, actor, uploader string) {
+	if rn, err := a.Service.get(pid); err != nil || rn.incident != incident {
+		writeError(w, http.StatusNotFound, "not_found", "no such playback")
 		return
 	}
 	var err error
-	switch r.PathValue("action") {
+	switch action {
 	case "pause":
-		err = a.Service.Pause(r.Context(), pid, "admin")
+		err = a.Service.Pause(r.Context(), pid, actor)
 	case "resume":
-		err = a.Service.Resume(r.Context(), pid, "admin")
+		err = a.Service.Resume(r.Context(), pid, actor)
 	case "stop":
-		err = a.Service.Stop(r.Context(), pid, "admin")
+		err = a.Service.Stop(r.Context(), pid, actor)
+	case "clip":
+		var c Clip
+		if c, err = a.Service.SaveClip(r.Context(), pid, actor, uploader); err == nil {
+			writeJSON(w, http.StatusCreated, map[string]string{"file": c.File, "name": c.Name})
+			return
+		}
 	default:
-		writeErr(w, http.StatusNotFound, "unknown action")
+		writeError(w, http.StatusNotFound, "not_found", "unknown action: pause, resume, stop or clip")
 		return
 	}
 	if err != nil {
-		writeServiceErr(w, err)
+		writeServiceError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func writeServiceErr(w http.ResponseWriter, err error) {
+// openIncident finds the incident and answers 404 or 409 when it is
+// missing or closed.
+func (a *API) openIncident(w http.ResponseWriter, r *http.Request, id string) (store.Incident, bool) {
+	inc, err := a.Incidents.Incident(r.Context(), id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no such incident")
+		return inc, false
+	}
+	if inc.ClosedAt != nil {
+		writeError(w, http.StatusConflict, "conflict", "the incident is closed")
+		return inc, false
+	}
+	return inc, true
+}
+
+func (a *API) onSite(site, camera string) bool {
+	if a.Sites == nil {
+		return true
+	}
+	for _, s := range a.Sites {
+		if s.ID == site {
+			return slices.Contains(s.Cameras, camera)
+		}
+	}
+	return false
+}
+
+// TrackOf is the id of a playback's track in the room.
+func TrackOf(camera, id string) string { return camera + "-rec-" + id }
+
+func writeServiceError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		writeErr(w, http.StatusNotFound, "no such playback")
+		writeError(w, http.StatusNotFound, "not_found", "no such playback")
 	case errors.Is(err, ErrNoCamera):
-		writeErr(w, http.StatusBadRequest, "camera unknown or without playback_url")
+		writeError(w, http.StatusBadRequest, "bad_request", "unknown camera, or a camera without recorded footage (playback_url)")
 	case errors.Is(err, ErrBadRange):
-		writeErr(w, http.StatusBadRequest, "from must be before to, at most 24 h apart")
+		writeError(w, http.StatusBadRequest, "bad_request", "from must be before to, at most 24 h apart")
 	case errors.Is(err, ErrTooMany):
-		writeErr(w, http.StatusTooManyRequests, "too many playbacks")
+		writeError(w, http.StatusTooManyRequests, "too_many_playbacks", "too many recordings are playing: stop one first")
+	case errors.Is(err, ErrNoFootage):
+		writeError(w, http.StatusConflict, "conflict", "nothing has been shown yet: try again in a few seconds")
+	case errors.Is(err, errClip):
+		writeError(w, http.StatusInternalServerError, "internal", "the clip could not be saved")
 	default:
-		writeErr(w, http.StatusBadGateway, "recorder: "+err.Error())
+		writeError(w, http.StatusBadGateway, "recorder_unreachable", "the recorder is unreachable or refused: "+err.Error())
 	}
 }
 
-func writeErr(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }

@@ -2,6 +2,7 @@ package playback
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -36,7 +37,9 @@ func TestAPI(t *testing.T) {
 		Rooms: fake, Signaling: fake, Timeline: fake})
 	defer svc.Close()
 	closed := time.Now()
-	api := &API{Service: svc, Incidents: fakeIncidents{"i1": {ID: "i1", Room: "r1"}, "i2": {ID: "i2", Room: "r2", ClosedAt: &closed}}}
+	api := &API{Service: svc, Sites: []config.Site{{ID: "s1", Cameras: []string{"cour"}}, {ID: "s2"}},
+		Incidents: fakeIncidents{"i1": {ID: "i1", Site: "s1", Room: "r1"}, "i2": {ID: "i2", Site: "s1", Room: "r2", ClosedAt: &closed},
+			"i3": {ID: "i3", Site: "s2", Room: "r3"}}}
 	mux := http.NewServeMux()
 	api.Routes(mux, func(next http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +51,11 @@ func TestAPI(t *testing.T) {
 		}
 	})
 	do := func(path, body, key string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		method := http.MethodPost
+		if strings.HasPrefix(path, "GET ") {
+			method, path = http.MethodGet, strings.TrimPrefix(path, "GET ")
+		}
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		if key != "" {
 			req.Header.Set("Authorization", "Bearer "+key)
 		}
@@ -60,27 +67,48 @@ func TestAPI(t *testing.T) {
 	tests := []struct {
 		name, path, body, key string
 		want                  int
+		code                  string
 	}{
-		{"no key", "/api/v1/incidents/i1/playback", good, "", http.StatusUnauthorized},
-		{"bad body", "/api/v1/incidents/i1/playback", `{`, "k", http.StatusBadRequest},
-		{"no incident", "/api/v1/incidents/nope/playback", good, "k", http.StatusNotFound},
-		{"closed incident", "/api/v1/incidents/i2/playback", good, "k", http.StatusConflict},
-		{"unknown camera", "/api/v1/incidents/i1/playback", strings.Replace(good, "cour", "x", 1), "k", http.StatusBadRequest},
-		{"reversed", "/api/v1/incidents/i1/playback", `{"camera":"cour","from":"2026-12-04T14:05:10Z","to":"2026-12-04T14:02:10Z"}`, "k", http.StatusBadRequest},
-		{"unknown playback", "/api/v1/incidents/i1/playback/zz/stop", "", "k", http.StatusNotFound},
+		{"no key", "/api/v1/incidents/i1/playback", good, "", http.StatusUnauthorized, ""},
+		{"bad body", "/api/v1/incidents/i1/playback", `{`, "k", http.StatusBadRequest, "bad_request"},
+		{"no incident", "/api/v1/incidents/nope/playback", good, "k", http.StatusNotFound, "not_found"},
+		{"closed incident", "/api/v1/incidents/i2/playback", good, "k", http.StatusConflict, "conflict"},
+		{"unknown camera", "/api/v1/incidents/i1/playback", strings.Replace(good, "cour", "x", 1), "k", http.StatusBadRequest, "bad_request"},
+		{"camera of another site", "/api/v1/incidents/i3/playback", good, "k", http.StatusBadRequest, "bad_request"},
+		{"reversed", "/api/v1/incidents/i1/playback", `{"camera":"cour","from":"2026-12-04T14:05:10Z","to":"2026-12-04T14:02:10Z"}`, "k", http.StatusBadRequest, "bad_request"},
+		{"unknown playback", "/api/v1/incidents/i1/playback/zz/stop", "", "k", http.StatusNotFound, "not_found"},
+		{"list without key", "GET /api/v1/incidents/i1/playback", "", "", http.StatusUnauthorized, ""},
+		{"list of no incident", "GET /api/v1/incidents/nope/playback", "", "k", http.StatusNotFound, "not_found"},
+		{"empty list", "GET /api/v1/incidents/i1/playback", "", "k", http.StatusOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if w := do(tt.path, tt.body, tt.key); w.Code != tt.want {
+			w := do(tt.path, tt.body, tt.key)
+			if w.Code != tt.want {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.want, w.Body)
+			}
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			_ = json.Unmarshal(w.Body.Bytes(), &body)
+			if body.Error.Code != tt.code || (tt.code != "" && body.Error.Message == "") {
+				t.Fatalf("error %+v, want code %q", body.Error, tt.code)
 			}
 		})
 	}
 	w := do("/api/v1/incidents/i1/playback", good, "k")
-	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `"id"`) {
+	var started struct{ ID, Track string }
+	if err := json.Unmarshal(w.Body.Bytes(), &started); w.Code != http.StatusCreated || err != nil || started.Track != "cour-rec-"+started.ID {
 		t.Fatalf("start: %d %s", w.Code, w.Body)
 	}
-	id := strings.Split(w.Body.String(), `"`)[3]
+	id := started.ID
+	w = do("GET /api/v1/incidents/i1/playback", "", "k")
+	var list struct{ Playbacks []Info }
+	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil || len(list.Playbacks) != 1 || list.Playbacks[0].ID != id ||
+		list.Playbacks[0].Track != started.Track || list.Playbacks[0].Camera != "cour" || list.Playbacks[0].State != StatePlaying ||
+		!list.Playbacks[0].From.Equal(time.Date(2026, 12, 4, 14, 2, 10, 0, time.UTC)) || list.Playbacks[0].RecordedAt.IsZero() {
+		t.Fatalf("list: %d %s", w.Code, w.Body)
+	}
 	for _, step := range []struct {
 		path string
 		want int
@@ -89,6 +117,7 @@ func TestAPI(t *testing.T) {
 		{"/api/v1/incidents/i1/playback/" + id + "/pause", http.StatusNoContent},
 		{"/api/v1/incidents/i1/playback/" + id + "/resume", http.StatusNoContent},
 		{"/api/v1/incidents/i1/playback/" + id + "/rewind", http.StatusNotFound},
+		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusInternalServerError}, // no room files here
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNotFound},
 	} {

@@ -3,7 +3,9 @@
 // Profile G replay (Require: onvif-replay, Range: clock=<start>- on PLAY) or
 // a URL template with {start} and {end}. It hands H.264 access units to a
 // sink (an sfu.Feed's WriteVideo) and tracks the wall-clock time of the
-// picture being shown: the requested start plus the PTS elapsed.
+// picture being shown: the requested start plus the PTS elapsed. When the
+// recorder drops the session, the player reconnects by itself and plays on
+// from the recorded time it had reached (reconnect.go).
 package playback
 
 import (
@@ -50,64 +52,109 @@ func SourceFor(cam config.Camera, from, to time.Time) (Source, error) {
 
 // Sink receives access units: NAL units in decode order, pts in 90 kHz
 // ticks, keyframes with their parameter sets first (sfu.Feed.WriteVideo).
+// The pts run on, increasing, across pauses and reconnections.
 type Sink func(pts int64, au [][]byte, keyframe bool)
+
+// Keeper keeps what the player delivered, by recorded time, for a clip
+// (record.ClipBuffer).
+type Keeper interface {
+	Keep(at time.Time, au [][]byte, keyframe bool)
+}
 
 // Options configure a Player.
 type Options struct {
 	Source   Source
 	From, To time.Time
 	Sink     Sink
+	Keeper   Keeper // nil: nothing kept
 	Log      *slog.Logger
+	// SourceAt returns the source to play from at after a reconnection
+	// (a template URL names its start); nil: Source again, from at.
+	SourceAt func(at time.Time) (Source, error)
+	// OnLost is called, once and on the player's goroutine, when the
+	// recorder stayed unreachable for GiveUp; the player has stopped.
+	OnLost  func(err error)
+	Backoff []time.Duration // reconnection delays, the last repeating; 0.5, 1, 2, 4, 5 s when nil
+	GiveUp  time.Duration   // 60 s when 0
 }
 
 // Player is one playing recorded range.
 type Player struct {
-	opts   Options
-	log    *slog.Logger
-	client *gortsplib.Client
-	url    *base.URL
+	opts Options
+	log  *slog.Logger
 
-	mu       sync.Mutex // guards the clock below and paused
-	base     time.Time  // recorded time of basePTS
-	basePTS  int64      // PTS of the first access unit since the last (re)start; -1 before
-	at       time.Time  // recorded time of the last access unit
+	ctx    context.Context // ends with Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the reconnecting goroutine returns
+
+	mu       sync.Mutex // guards everything below
+	client   *gortsplib.Client
+	base     time.Time // recorded time of basePTS
+	basePTS  int64     // PTS of the first access unit since the last (re)start; -1 before
+	at       time.Time // recorded time of the last access unit
 	paused   bool
-	playLock sync.Mutex // one PLAY/PAUSE at a time
+	needKey  bool      // drop access units until a keyframe: a (re)start joins mid-GOP
+	outDelta int64     // sink PTS = session PTS + outDelta
+	outLast  int64     // last sink PTS; -1 before the first
+	halted   time.Time // when the picture stopped (pause, drop); zero while it flows
+
+	playLock sync.Mutex // one PLAY/PAUSE or session swap at a time
 }
 
-// Start connects to the recorder and plays from opts.From.
+// Start connects to the recorder and plays from opts.From; then it keeps
+// the session up until Close.
 func Start(ctx context.Context, opts Options) (*Player, error) {
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	u, err := base.ParseURL(opts.Source.URL)
+	if opts.Backoff == nil {
+		opts.Backoff = []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second}
+	}
+	if opts.GiveUp <= 0 {
+		opts.GiveUp = time.Minute
+	}
+	p := &Player{opts: opts, log: opts.Log, base: opts.From, basePTS: -1, at: opts.From, needKey: true, outLast: -1,
+		done: make(chan struct{})}
+	c, err := p.connect(ctx, opts.Source)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.play(c, opts.From); err != nil {
+		c.Close()
+		return nil, err
+	}
+	p.client = c
+	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go p.keepUp(c)
+	return p, nil
+}
+
+// connect opens a session on src and sets up its H.264 video, not playing yet.
+func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, error) {
+	u, err := base.ParseURL(src.URL)
 	if err != nil {
 		return nil, fmt.Errorf("playback: url: %w", err)
 	}
-	p := &Player{opts: opts, log: log, url: u, base: opts.From, basePTS: -1, at: opts.From}
 	tcp := gortsplib.ProtocolTCP
 	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second}
-	if opts.Source.ONVIF {
+	if src.ONVIF {
 		c.OnRequest = func(req *base.Request) { req.Header["Require"] = base.HeaderValue{"onvif-replay"} }
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if err := c.Start(); err != nil {
 		return nil, fmt.Errorf("playback: connect %s: %w", u.Host, err)
 	}
-	p.client = c
-	if err := p.setup(); err != nil {
+	if err := p.setup(c, u); err != nil {
 		c.Close()
 		return nil, err
 	}
-	if err := p.play(opts.From); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return p, nil
+	return c, nil
 }
 
-func (p *Player) setup() error {
-	desc, _, err := p.client.Describe(p.url)
+func (p *Player) setup(c *gortsplib.Client, u *base.URL) error {
+	desc, _, err := c.Describe(u)
 	if err != nil {
 		return fmt.Errorf("playback: describe: %w", err)
 	}
@@ -116,15 +163,15 @@ func (p *Player) setup() error {
 	if medi == nil {
 		return errors.New("playback: the recorder offers no H.264 video")
 	}
-	if _, err := p.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
+	if _, err := c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return fmt.Errorf("playback: setup: %w", err)
 	}
 	dec, err := forma.CreateDecoder()
 	if err != nil {
 		return fmt.Errorf("playback: decoder: %w", err)
 	}
-	p.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
-		pts, ok := p.client.PacketPTS(medi, pkt)
+	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		pts, ok := c.PacketPTS(medi, pkt)
 		if !ok {
 			return
 		}
@@ -147,8 +194,20 @@ func (p *Player) deliver(forma *format.H264, pts int64, au [][]byte) {
 	}
 	if p.basePTS < 0 {
 		p.basePTS = pts
+		p.restartOutput(pts)
 	}
 	p.at = p.base.Add(time.Duration(pts-p.basePTS) * time.Second / 90000)
+	if p.needKey && !key {
+		p.mu.Unlock()
+		return
+	}
+	p.needKey = false
+	at, out := p.at, pts+p.outDelta
+	if out <= p.outLast {
+		p.mu.Unlock()
+		return // not forward in time
+	}
+	p.outLast = out
 	p.mu.Unlock()
 	if key {
 		sps, pps := forma.SafeParams()
@@ -157,16 +216,35 @@ func (p *Player) deliver(forma *format.H264, pts int64, au [][]byte) {
 		}
 	}
 	if p.opts.Sink != nil {
-		p.opts.Sink(pts, au, key)
+		p.opts.Sink(out, au, key)
+	}
+	if p.opts.Keeper != nil {
+		p.opts.Keeper.Keep(at, au, key)
 	}
 }
 
-func (p *Player) play(from time.Time) error {
+// restartOutput makes the sink's PTS go on from the last one plus the
+// time the picture stood still, so viewers keep one increasing timeline.
+// p.mu is held.
+func (p *Player) restartOutput(pts int64) {
+	if p.outLast < 0 {
+		p.outDelta = 0
+		return
+	}
+	gap := int64(1)
+	if !p.halted.IsZero() {
+		gap = max(int64(time.Since(p.halted)*90000/time.Second), 1)
+	}
+	p.outDelta = p.outLast + gap - pts
+	p.halted = time.Time{}
+}
+
+func (p *Player) play(c *gortsplib.Client, from time.Time) error {
 	var ra *headers.Range
 	if p.opts.Source.ONVIF {
 		ra = &headers.Range{Value: &headers.RangeUTC{Start: from.UTC()}}
 	}
-	if _, err := p.client.Play(ra); err != nil {
+	if _, err := c.Play(ra); err != nil {
 		return fmt.Errorf("playback: play from %s: %w", from.UTC().Format(clockLayout), err)
 	}
 	return nil
@@ -186,7 +264,8 @@ func (p *Player) Paused() bool {
 	return p.paused
 }
 
-// Pause sends RTSP PAUSE; the clock stops.
+// Pause stops the clock and the picture, and sends RTSP PAUSE. A session
+// that fails to pause is dropped: the player reconnects, paused.
 func (p *Player) Pause() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
@@ -195,15 +274,21 @@ func (p *Player) Pause() error {
 		p.mu.Unlock()
 		return nil
 	}
-	p.paused = true
+	p.paused, p.halted = true, time.Now()
+	c := p.client
 	p.mu.Unlock()
-	if _, err := p.client.Pause(); err != nil {
-		return fmt.Errorf("playback: pause: %w", err)
+	if c == nil {
+		return nil // reconnecting: the new session will wait for Resume
+	}
+	if _, err := c.Pause(); err != nil {
+		p.log.Warn("playback: pause refused, reconnecting", "err", err)
+		c.Close()
 	}
 	return nil
 }
 
-// Resume plays again from where the clock stopped.
+// Resume plays again from where the clock stopped. A session that fails
+// to play is dropped: the player reconnects and plays from there.
 func (p *Player) Resume() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
@@ -212,16 +297,27 @@ func (p *Player) Resume() error {
 		p.mu.Unlock()
 		return nil
 	}
-	from := p.at
+	from, c := p.at, p.client
+	p.paused, p.base, p.basePTS, p.needKey = false, from, -1, true
 	p.mu.Unlock()
-	if err := p.play(from); err != nil {
-		return err
+	if c == nil {
+		return nil // reconnecting: the new session plays from the clock
 	}
-	p.mu.Lock()
-	p.paused, p.base, p.basePTS = false, from, -1
-	p.mu.Unlock()
+	if err := p.play(c, from); err != nil {
+		p.log.Warn("playback: resume refused, reconnecting", "err", err)
+		c.Close()
+	}
 	return nil
 }
 
-// Close ends the RTSP session and waits for its goroutines.
-func (p *Player) Close() { p.client.Close() }
+// Close ends the RTSP session and waits for the player's goroutines.
+func (p *Player) Close() {
+	p.cancel()
+	p.mu.Lock()
+	c := p.client
+	p.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	<-p.done
+}

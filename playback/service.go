@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"vigie/config"
+	"vigie/record"
 	"vigie/sfu"
 	"vigie/store"
 )
@@ -42,6 +43,13 @@ type ServiceConfig struct {
 	Log       *slog.Logger
 	Every     time.Duration // playback_status period; 1 s when 0
 	Max       int           // playbacks at once; 8 when 0
+	// Clips saves played footage as room files (clip.go); nil: no clips.
+	Clips ClipSharer
+	// ClipDir holds clips while they are written; os.TempDir() when empty.
+	ClipDir string
+	// GiveUp is how long a recorder may stay unreachable before its
+	// playback stops; 60 s when 0.
+	GiveUp time.Duration
 }
 
 // States of a playback, as playback_status carries them.
@@ -75,6 +83,7 @@ type Service struct {
 	cfg  ServiceConfig
 	log  *slog.Logger
 	cams map[string]config.Camera
+	zone *time.Location // of clip names
 
 	mu      sync.Mutex
 	running map[string]*running
@@ -87,6 +96,10 @@ type running struct {
 	from, to                          time.Time
 	player                            *Player
 	feed                              *sfu.Feed
+	kept                              *record.ClipBuffer
+	started                           time.Time
+	clipMu                            sync.Mutex
+	lost                              chan error // the player gave up reconnecting
 	stop                              chan struct{}
 	reported                          chan struct{} // closed when report returns
 	once                              sync.Once
@@ -109,7 +122,17 @@ func NewService(cfg ServiceConfig) *Service {
 			cams[c.ID] = c
 		}
 	}
-	return &Service{cfg: cfg, log: cfg.Log, cams: cams, running: map[string]*running{}}
+	zone, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		zone = time.UTC
+	}
+	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}}
+}
+
+// Has reports whether camera has recorded footage (a playback_url).
+func (s *Service) Has(camera string) bool {
+	_, ok := s.cams[camera]
+	return ok
 }
 
 // Start plays camera's [from, to) in room for incident; actor goes on the timeline.
@@ -132,7 +155,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	}
 	s.mu.Unlock()
 	id := newID()
-	track := camera + "-rec-" + id
+	track := TrackOf(camera, id)
 	feed, err := sfu.NewFeed(sfu.FeedConfig{Camera: track, Codec: webrtc.RTPCodecCapability{
 		MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
 		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
@@ -140,7 +163,11 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	if err != nil {
 		return "", err
 	}
-	p, err := Start(ctx, Options{Source: src, From: from, To: to, Sink: feed.WriteVideo, Log: s.log})
+	kept := record.NewClipBuffer(record.CodecH264, MaxClip, MaxClipBytes)
+	lost := make(chan error, 1)
+	p, err := Start(ctx, Options{Source: src, From: from, To: to, Sink: feed.WriteVideo, Keeper: kept, Log: s.log.With("playback", id),
+		SourceAt: func(at time.Time) (Source, error) { return SourceFor(cam, at, to) },
+		OnLost:   func(err error) { lost <- err }, GiveUp: s.cfg.GiveUp})
 	if err != nil {
 		return "", err
 	}
@@ -149,7 +176,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 		return "", fmt.Errorf("playback: show in room: %w", err)
 	}
 	r := &running{id: id, incident: incident, room: room, camera: camera, track: track,
-		from: from, to: to, player: p, feed: feed, stop: make(chan struct{}), reported: make(chan struct{})}
+		from: from, to: to, player: p, feed: feed, kept: kept, started: time.Now(), lost: lost, stop: make(chan struct{}), reported: make(chan struct{})}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -160,7 +187,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	s.running[id] = r
 	s.wg.Go(func() { s.report(r) })
 	s.mu.Unlock()
-	s.timeline(ctx, r, "playback_started", actor)
+	s.timeline(ctx, r, "playback_started", actor, "")
 	return id, nil
 }
 
@@ -173,10 +200,14 @@ func (s *Service) report(r *running) {
 		select {
 		case <-r.stop:
 			return
+		case err := <-r.lost:
+			reason := "recorder unreachable: " + err.Error()
+			s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", reason) })
+			return
 		case <-t.C:
 			s.cfg.Signaling.Broadcast(r.room, s.status(r, ""))
 			if !r.player.RecordedAt().Before(r.to) {
-				s.wg.Go(func() { _ = s.Stop(context.Background(), r.id, "system") })
+				s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", "end of the range") })
 			}
 		}
 	}
@@ -231,6 +262,11 @@ func (s *Service) Resume(ctx context.Context, id, actor string) error {
 
 // Stop ends a playback and withdraws its track from the room.
 func (s *Service) Stop(ctx context.Context, id, actor string) error {
+	return s.stop(ctx, id, actor, "")
+}
+
+// stop ends a playback; reason, when set, goes on the timeline.
+func (s *Service) stop(ctx context.Context, id, actor, reason string) error {
 	s.mu.Lock()
 	r := s.running[id]
 	delete(s.running, id)
@@ -240,7 +276,7 @@ func (s *Service) Stop(ctx context.Context, id, actor string) error {
 	}
 	s.end(r)
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StateStopped))
-	s.timeline(ctx, r, "playback_stopped", actor)
+	s.timeline(ctx, r, "playback_stopped", actor, reason)
 	return nil
 }
 
@@ -262,23 +298,30 @@ func (s *Service) Close() {
 	s.mu.Unlock()
 	for _, r := range all {
 		s.end(r)
-		s.timeline(context.Background(), r, "playback_stopped", "system")
+		s.timeline(context.Background(), r, "playback_stopped", "system", "server stopping")
 	}
 	s.wg.Wait()
 }
 
-func (s *Service) timeline(ctx context.Context, r *running, kind, actor string) {
-	if s.cfg.Timeline == nil || r.incident == "" {
+func (s *Service) timeline(ctx context.Context, r *running, kind, actor, reason string) {
+	detail := map[string]string{"playback": r.id, "camera": r.camera,
+		"from": r.from.UTC().Format(time.RFC3339), "to": r.to.UTC().Format(time.RFC3339),
+		"recorded_at": r.player.RecordedAt().UTC().Format(time.RFC3339)}
+	if reason != "" {
+		detail["reason"] = reason
+	}
+	s.appendEntry(ctx, r.incident, kind, actor, detail)
+}
+
+func (s *Service) appendEntry(ctx context.Context, incident, kind, actor string, detail map[string]string) {
+	if s.cfg.Timeline == nil || incident == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, err := s.cfg.Timeline.Append(ctx, store.Entry{Incident: r.incident, At: time.Now().UTC(), Kind: kind, Actor: actor,
-		Detail: map[string]string{"playback": r.id, "camera": r.camera,
-			"from": r.from.UTC().Format(time.RFC3339), "to": r.to.UTC().Format(time.RFC3339),
-			"recorded_at": r.player.RecordedAt().UTC().Format(time.RFC3339)}})
+	_, err := s.cfg.Timeline.Append(ctx, store.Entry{Incident: incident, At: time.Now().UTC(), Kind: kind, Actor: actor, Detail: detail})
 	if err != nil {
-		s.log.Error("playback: timeline", "incident", r.incident, "err", err)
+		s.log.Error("playback: timeline", "incident", incident, "kind", kind, "err", err)
 	}
 }
 

@@ -22,6 +22,7 @@ func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 	}
 	cfg.Cameras = append(cfg.Cameras, config.Camera{
 		ID: "demo", Name: "Caméra de démonstration", URL: sim.URL("/main"), SubURL: sim.URL("/sub"), Preload: true,
+		PlaybackURL: sim.URL(camsim.PlaybackPath), // the simulator's recorder, ONVIF replay
 	})
 	if len(cfg.Sites) == 0 {
 		// A site to raise alarms on: `vigie alarm --site demo` opens an

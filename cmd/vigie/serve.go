@@ -221,7 +221,9 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if err := s.startEvidence(ctx, cfg, mux, api, log); err != nil {
 		return err
 	}
-	s.startPlayback(cfg, mux, api, log)
+	if err := s.startPlayback(cfg, mux, api, log); err != nil {
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	s.http = &http.Server{
