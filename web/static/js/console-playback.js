@@ -35,9 +35,13 @@ function errorWords(err) {
   }
 }
 
+// A label tied to its control by for/id, beside it rather than around it: the control's name is
+// the label's words alone, not "Camera Cour" with the chosen option.
 function field(className, label, control) {
-  const wrap = el('label', `playback-field ${className}`);
-  wrap.append(el('span', 'playback-label-text', label), control);
+  const wrap = el('div', `playback-field ${className}`);
+  const text = el('label', 'playback-label-text', label);
+  text.htmlFor = control.id;
+  wrap.append(text, control);
   return wrap;
 }
 
@@ -90,6 +94,7 @@ export class PlaybackPanel {
     form.setAttribute('aria-label', t('playback.formLabel', { site: this.siteName }));
     const camera = el('select');
     camera.name = 'camera';
+    camera.id = `playback-camera-${inc.id}`;
     for (const c of this.cameras) {
       const o = el('option', '', c.name || c.id);
       o.value = c.id;
@@ -100,6 +105,7 @@ export class PlaybackPanel {
       const input = el('input');
       input.type = 'datetime-local';
       input.name = name;
+      input.id = `playback-${name}-${inc.id}`;
       input.step = '1'; // seconds
       input.required = true;
       input.value = value;
