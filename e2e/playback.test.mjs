@@ -267,7 +267,9 @@ describe('recorded footage from the console to the room', () => {
       // Distinct from live: the label is in the badge where live cameras say "EN DIRECT", with
       // its own kind (colour), on a tile of the camera's name; on a phone nothing covers it.
       assert.equal(await tile.locator('.camera-badge').getAttribute('data-kind'), 'recorded');
-      assert.equal(await page.locator('.tile[data-camera="cour"] .camera-badge').getAttribute('data-kind'), 'live');
+      await waitFor(async () => (await page.locator('.tile[data-camera="cour"] .camera-badge').getAttribute('data-kind')) === 'live', {
+        timeout: 20_000, what: 'the live camera\'s badge saying live',
+      });
       assert.equal(plain(await tile.locator('.tile-name').textContent()), 'Cour');
       assert.equal(await tile.getAttribute('data-recorded'), 'playing');
       const label = tile.locator('.playback-label');
