@@ -297,7 +297,9 @@ describe('recorded footage from the console to the room', () => {
       // ---- Pause: the time and the frames stop ----
       const toggle = item.locator('.playback-toggle');
       assert.equal(plain(await toggle.textContent()), 'Pause');
-      await toggle.click();
+      // From the keyboard: the button keeps the focus while its words change.
+      await toggle.focus();
+      await con.keyboard.press('Enter');
       await waitFor(async () => (await recordedLabel(page, track))?.paused, { timeout: 10_000, what: 'the label saying "en pause"' });
       assert.equal(await tile.getAttribute('data-recorded'), 'paused');
       const held = await expectStill(() => recordedLabel(page, track), { what: 'the paused label' });
@@ -310,6 +312,7 @@ describe('recorded footage from the console to the room', () => {
         what: 'the console line saying "en pause"',
       });
       assert.equal(plain(await toggle.textContent()), 'Reprendre');
+      assert.ok(await toggle.evaluate((b) => b === document.activeElement), 'Pause/Resume keeps the focus');
 
       // ---- Resume: moving again ----
       await toggle.click();
