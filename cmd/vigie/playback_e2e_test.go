@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pion/webrtc/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"vigie/camsim"
 	"vigie/config"
@@ -227,6 +228,11 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 	cfg.Cameras = []config.Camera{{ID: "cour", Name: "Cour", URL: sim.URL("/main"), PlaybackURL: sim.URL(camsim.PlaybackPath)}}
 	cfg.Contacts = []config.Contact{{ID: "dupont", Name: "Capitaine Dupont", Email: "dupont@police.example"}}
 	cfg.Sites = []config.Site{{ID: "joliette", Name: "Poste Joliette", Cameras: []string{"cour"}, Committee: []string{"dupont"}}}
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery staple"), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Operators = []config.Operator{{Username: "alice", Name: "Alice Martin", PasswordHash: string(hash)}}
 	srv, stop, err := startInProcess(ctx, cfg, dir, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -320,6 +326,87 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 	api("GET", "/api/v1/incidents/"+inc.ID+"/playback", "", http.StatusOK, &list)
 	if len(list.Playbacks) != 0 {
 		t.Fatalf("list after stop %+v", list)
+	}
+
+	// The console plays the same footage under the operator's name.
+	op := consoleClient(t, srv, client)
+	var sites struct {
+		Sites []struct {
+			Cameras []struct {
+				ID       string
+				Playback bool
+			}
+		}
+	}
+	op("GET", "/console/api/sites", "", http.StatusOK, &sites)
+	if len(sites.Sites) != 1 || len(sites.Sites[0].Cameras) != 1 || !sites.Sites[0].Cameras[0].Playback {
+		t.Fatalf("console sites %+v: want cour with playback", sites)
+	}
+	var byOp struct{ ID, Track string }
+	op("POST", "/console/api/incidents/"+inc.ID+"/playback",
+		`{"camera":"cour","from":"2026-12-04T14:05:00Z","to":"2026-12-04T14:06:00Z"}`, http.StatusCreated, &byOp)
+	op("GET", "/console/api/incidents/"+inc.ID+"/playback", "", http.StatusOK, &list)
+	if len(list.Playbacks) != 1 || list.Playbacks[0].ID != byOp.ID {
+		t.Fatalf("console list %+v", list)
+	}
+	op("POST", "/console/api/incidents/"+inc.ID+"/playback/"+byOp.ID+"/stop", "", http.StatusNoContent, nil)
+	entries, err := srv.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Kind, "playback_") {
+			got = append(got, e.Kind+" "+e.Actor+" "+e.Detail["file"])
+		}
+	}
+	want := []string{"playback_started admin ", "playback_clip_saved admin " + clip.File, "playback_stopped admin ",
+		"playback_started operator:alice ", "playback_stopped operator:alice "}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("timeline %q, want %q", got, want)
+	}
+}
+
+// consoleClient logs alice in to the console and returns a caller of its API.
+func consoleClient(t *testing.T, srv *server, client *http.Client) func(method, path, body string, want int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", srv.publicURL+"/console/login",
+		strings.NewReader(`{"username":"alice","password":"correct horse battery staple"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Vigie-Console", "1")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "__Host-vigie_session" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusOK || session == nil {
+		t.Fatalf("console login: %s", resp.Status)
+	}
+	return func(method, path, body string, want int, out any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.publicURL+path, strings.NewReader(body))
+		req.AddCookie(session)
+		req.Header.Set("X-Vigie-Console", "1")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("console %s %s: %s %s", method, path, resp.Status, b)
+		}
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 
