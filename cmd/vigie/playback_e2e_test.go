@@ -365,6 +365,22 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("timeline %q, want %q", got, want)
 	}
+
+	// Closing the incident stops its playbacks.
+	op("POST", "/console/api/incidents/"+inc.ID+"/playback",
+		`{"camera":"cour","from":"2026-12-04T14:05:00Z","to":"2026-12-04T14:06:00Z"}`, http.StatusCreated, &byOp)
+	api("POST", "/api/v1/incidents/"+inc.ID+"/close", "", http.StatusNoContent, nil)
+	api("GET", "/api/v1/incidents/"+inc.ID+"/playback", "", http.StatusOK, &list)
+	if len(list.Playbacks) != 0 {
+		t.Fatalf("list after close %+v", list)
+	}
+	entries, err = srv.store.Timeline(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entries[len(entries)-1]; e.Kind != "playback_stopped" || e.Actor != "system" || e.Detail["reason"] != "incident closed" || e.Detail["playback"] != byOp.ID {
+		t.Fatalf("last timeline entry %+v", e)
+	}
 }
 
 // consoleClient logs alice in to the console and returns a caller of its API.
