@@ -57,7 +57,9 @@ func (c clipSharer) ShareClip(ctx context.Context, room string, r io.Reader, nam
 // incident detaches its room's cameras and stops its playbacks.
 type incidentCameras struct{ s *server }
 
-func (c incidentCameras) Attach(room string, ids []string) error { return c.s.cameras.Attach(room, ids) }
+func (c incidentCameras) Attach(room string, ids []string) error {
+	return c.s.cameras.Attach(room, ids)
+}
 
 func (c incidentCameras) Detach(room string) {
 	c.s.cameras.Detach(room)
