@@ -136,7 +136,11 @@ func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, er
 		return nil, fmt.Errorf("playback: url: %w", err)
 	}
 	tcp := gortsplib.ProtocolTCP
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second}
+	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
+		// A recorder's sequence numbers jump over a pause: not worth more than a debug line.
+		OnPacketsLost: func(lost uint64) { p.log.Debug("playback: RTP packets lost", "count", lost) },
+		OnDecodeError: func(err error) { p.log.Debug("playback: RTP decode error", "err", err) },
+	}
 	if src.ONVIF {
 		c.OnRequest = func(req *base.Request) { req.Header["Require"] = base.HeaderValue{"onvif-replay"} }
 	}

@@ -70,9 +70,16 @@ func TestPlayerFromCamsim(t *testing.T) {
 			}
 			var mu sync.Mutex
 			units, keys := 0, 0
+			var last int64 = -1
+			backwards := false
 			p, err := Start(t.Context(), Options{Source: src, From: from, To: to, Sink: func(pts int64, au [][]byte, key bool) {
 				mu.Lock()
 				defer mu.Unlock()
+				if units == 0 && !key {
+					backwards = true // the first unit must be a keyframe
+				}
+				backwards = backwards || pts <= last
+				last = pts
 				units++
 				if key {
 					keys++
@@ -120,6 +127,17 @@ func TestPlayerFromCamsim(t *testing.T) {
 				defer mu.Unlock()
 				return keys > 0
 			})
+			n := units
+			waitFor(t, 6*time.Second, "units after resume", func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return units > n+10
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if backwards {
+				t.Fatal("the sink got a first unit that is not a keyframe, or a PTS that does not increase")
+			}
 		})
 	}
 }

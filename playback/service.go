@@ -129,6 +129,22 @@ func NewService(cfg ServiceConfig) *Service {
 	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}}
 }
 
+// StopRoom stops the playbacks shown in a room (its incident closed);
+// reason goes on the timeline.
+func (s *Service) StopRoom(ctx context.Context, room, reason string) {
+	s.mu.Lock()
+	var ids []string
+	for id, r := range s.running {
+		if r.room == room {
+			ids = append(ids, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		_ = s.stop(ctx, id, "system", reason) // ErrNotFound: stopped meanwhile
+	}
+}
+
 // Has reports whether camera has recorded footage (a playback_url).
 func (s *Service) Has(camera string) bool {
 	_, ok := s.cams[camera]

@@ -50,7 +50,7 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 		return nil, err
 	}
 	inc.service, err = incident.New(incident.Config{
-		Store: s.store, Cameras: s.cameras, Mailer: inc.outbox, Tokens: signer,
+		Store: s.store, Cameras: incidentCameras{s}, Mailer: inc.outbox, Tokens: signer,
 		Directory: incident.NewDirectory(cfg), CentrePhone: cfg.Incidents.CentrePhone,
 		EscalateAfter: cfg.Incidents.EscalateAfter.Std(), Log: log, Observer: s.metrics,
 		Recorder: s.incidentRecorder(),

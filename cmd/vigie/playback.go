@@ -53,6 +53,21 @@ func (c clipSharer) ShareClip(ctx context.Context, room string, r io.Reader, nam
 	return shared.ID, shared.Name, nil
 }
 
+// incidentCameras are the cameras as incidents see them: closing an
+// incident detaches its room's cameras and stops its playbacks.
+type incidentCameras struct{ s *server }
+
+func (c incidentCameras) Attach(room string, ids []string) error {
+	return c.s.cameras.Attach(room, ids)
+}
+
+func (c incidentCameras) Detach(room string) {
+	c.s.cameras.Detach(room)
+	if c.s.playback != nil { // set before serving, never changed
+		c.s.playback.StopRoom(context.Background(), room, "incident closed")
+	}
+}
+
 // closePlayback stops every playback; nil-safe.
 func (s *server) closePlayback() {
 	if s.playback != nil {
