@@ -14,9 +14,10 @@ export function playbackCameras(site) {
   return ((site && site.cameras) || []).filter((c) => c.playback === true);
 }
 
-/** The sentence for a failed start, pause, resume, stop or clip. */
-function errorWords(err) {
+/** The sentence for a failed start or action ("pause", "resume", "stop", "clip"): err is an ApiError. */
+export function playbackError(err, action = '') {
   if (err.code === 'network' || err.status === 0) return t('error.network');
+  if (action === 'clip' && err.status >= 500 && err.status !== 502 && err.status !== 504) return t('playback.error.clip');
   switch (err.status) {
     case 400:
       return /camera/i.test(err.message) ? t('playback.error.camera') : t('playback.error.range');
@@ -248,7 +249,7 @@ export class PlaybackPanel {
       this.say('done', t('playback.started', { camera: this.cameraName(camera) }));
       await this.load();
     } catch (err) {
-      this.failed(err, errorWords(err));
+      this.failed(err, playbackError(err));
     } finally {
       this.form.dataset.busy = 'no';
       this.playButton.removeAttribute('aria-disabled');
@@ -271,7 +272,7 @@ export class PlaybackPanel {
       if (action === 'clip') this.say('done', t('playback.clipDone', { name: (answer && answer.name) || '' }));
       if (action === 'stop') this.say('done', t('playback.stopped', { camera }));
     } catch (err) {
-      this.failed(err, action === 'clip' && err.status >= 500 && err.status !== 502 ? t('playback.error.clip') : errorWords(err));
+      this.failed(err, playbackError(err, action));
     } finally {
       delete line.item.dataset.busy;
       for (const x of [line.toggle, line.stop, line.clip]) x.removeAttribute('aria-disabled');
