@@ -259,6 +259,7 @@ func (s *Service) Pause(ctx context.Context, id, actor string) error {
 	if err := r.player.Pause(); err != nil {
 		return err
 	}
+	r.feed.Hold(true)
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePaused))
 	return nil
 }
@@ -269,7 +270,9 @@ func (s *Service) Resume(ctx context.Context, id, actor string) error {
 	if err != nil {
 		return err
 	}
+	r.feed.Hold(false)
 	if err := r.player.Resume(); err != nil {
+		r.feed.Hold(r.player.Paused())
 		return err
 	}
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePlaying))

@@ -48,6 +48,7 @@ type Feed struct {
 	frame   int32      // cache index of the access unit being written, -1: none
 	part    uint16     // rank of the next payload in it
 	nth     nthPayload // a payload cut again for a retransmission
+	held    atomic.Bool // paused source: keyframe requests get nothing (Hold)
 }
 
 // NewFeed builds a feed for one codec.
@@ -211,11 +212,17 @@ func (f *Feed) activate(v *feedViewer) {
 func (f *Feed) replay(v *feedViewer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.video || v.state != viewerLive || f.cache.len() == 0 {
+	if !f.video || v.state != viewerLive || f.cache.len() == 0 || f.held.Load() {
 		return
 	}
 	f.sendCache(v)
 }
+
+// Hold tells the feed its source is paused (a recording on pause): a
+// viewer's decoder asks for a keyframe after a few seconds without frames,
+// and replaying the cache would only show the same picture again. A new
+// viewer still gets the cache, so it sees the paused picture.
+func (f *Feed) Hold(paused bool) { f.held.Store(paused) }
 
 // sendCache sends the cached frames to v at once, one timestamp tick
 // apart, and leaves it live from the last one on. Called with f.mu held.
