@@ -45,9 +45,9 @@ type Feed struct {
 	scratch [][]byte
 	packets sync.Pool // of *outPacket
 	in      flowCounters
-	frame   int32      // cache index of the access unit being written, -1: none
-	part    uint16     // rank of the next payload in it
-	nth     nthPayload // a payload cut again for a retransmission
+	frame   int32       // cache index of the access unit being written, -1: none
+	part    uint16      // rank of the next payload in it
+	nth     nthPayload  // a payload cut again for a retransmission
 	held    atomic.Bool // paused source: keyframe requests get nothing (Hold)
 }
 
