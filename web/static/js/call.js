@@ -87,6 +87,7 @@ export class CallSession {
       onSoundBlocked: () => this.soundBlocked(),
       onCameraQuality: (id, quality) => this.quality.want(id, quality),
       onCameraTrack: (id, hasTrack) => this.quality.trackChanged(id, hasTrack),
+      onCameraGone: (id) => this.quality.forget(id),
       focusCamera: view.focusedCamera || null,
       onFocusCamera: (id) => { view.focusedCamera = id; },
     });

@@ -103,13 +103,15 @@ export class TileGrid {
    * template and cameraTemplate make the participants' and the cameras' tiles; onSoundBlocked()
    * is called when the browser refuses to play a participant's or a camera's sound.
    * onCameraQuality(id, "main"|"sub") is told what each camera tile calls for whenever its size
-   * or enlargement changes; onCameraTrack(id, hasTrack) when a camera's video track changes.
+   * or enlargement changes; onCameraTrack(id, hasTrack) when a camera's video track changes;
+   * onCameraGone(id) when a camera's tile is removed (recorded footage that ended).
    * focusCamera is a camera to enlarge as soon as its tile exists (the one enlarged before a
    * rejoin); onFocusCamera(id) follows the enlarged camera (null when none).
    */
   constructor({
     container, template, cameraTemplate, empty, onSoundBlocked,
-    onCameraQuality = () => {}, onCameraTrack = () => {}, focusCamera = null, onFocusCamera = () => {},
+    onCameraQuality = () => {}, onCameraTrack = () => {}, onCameraGone = () => {},
+    focusCamera = null, onFocusCamera = () => {},
   }) {
     this.container = container;
     this.template = template;
@@ -118,6 +120,7 @@ export class TileGrid {
     this.onSoundBlocked = onSoundBlocked;
     this.onCameraQuality = onCameraQuality;
     this.onCameraTrack = onCameraTrack;
+    this.onCameraGone = onCameraGone;
     this.onFocusCamera = onFocusCamera;
     this.pendingFocus = focusCamera;
     this.tiles = new Map();
@@ -202,7 +205,7 @@ export class TileGrid {
     this.cameraSizes.unobserve(tile.root);
     tile.remove();
     this.cameras.delete(id);
-    this.onCameraTrack(id, false);
+    this.onCameraGone(id);
     this.layout();
   }
 
