@@ -75,17 +75,13 @@ func TestStalledWorkerDropsToNextKeyframe(t *testing.T) {
 	feed.mu.Unlock()
 
 	// The worker recovers; its viewer resumes at the next keyframe.
-	for len(stalled.jobs) > 0 {
-		stalled.do(<-stalled.jobs)
-	}
+	drainQueued(stalled)
 	queued := len(late.seqs)
 	feed.mu.Lock()
 	offset := slow.offset // from before the loss
 	feed.mu.Unlock()
 	cam.next() // keyframe
-	for len(stalled.jobs) > 0 {
-		stalled.do(<-stalled.jobs)
-	}
+	drainQueued(stalled)
 	if len(late.seqs) <= queued {
 		t.Fatal("viewer did not resume at the keyframe")
 	}
@@ -126,5 +122,19 @@ func TestStatsCountFanout(t *testing.T) {
 	}
 	if st.FirstFrame.Count != 3 || st.ForwardLatency.Count == 0 || len(st.ForwardLatency.Counts) != len(st.ForwardLatency.Bounds)+1 {
 		t.Fatalf("histograms %+v %+v", st.FirstFrame, st.ForwardLatency)
+	}
+}
+
+// drainQueued writes the jobs queued on a worker that is not running.
+func drainQueued(w *fanoutWorker) {
+	for len(w.jobs) > 0 || w.held {
+		j := w.next
+		if w.held {
+			w.held = false
+		} else {
+			j = <-w.jobs
+		}
+		w.gather(j)
+		w.do()
 	}
 }
