@@ -43,9 +43,9 @@ type Feed struct {
 	arrival time.Time     // when it reached the feed; zero for cached frames
 	targets []*feedViewer // viewers the current access unit goes to
 	scratch [][]byte
-	pending []pendingJob // the jobs of the access unit being cut
-	full    []*fanoutWorker
-	packets sync.Pool // of *outPacket
+	pending []pendingJob    // the jobs of the access unit being cut
+	full    []*fanoutWorker // workers whose queue refused a job of it
+	packets sync.Pool       // of *outPacket
 	in      flowCounters
 	frame   int32      // cache index of the access unit being written, -1: none
 	part    uint16     // rank of the next payload in it
