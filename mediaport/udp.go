@@ -26,7 +26,7 @@ func listenUDP(addr string, sockets int, batch bool) (net.PacketConn, error) {
 	if sockets <= 0 {
 		sockets = runtime.GOMAXPROCS(0)
 	}
-	return listenUDPSockets(addr, sockets, batch)
+	return listenUDPSockets(addr, sockets, batch, true)
 }
 
 // datagram is one received packet waiting for ReadFrom.
@@ -62,8 +62,10 @@ type multiConn struct {
 }
 
 // listenUDPSockets binds n sockets to addr; the first decides the port when
-// addr's port is 0. With batch, datagrams leave through sendmmsg.
-func listenUDPSockets(addr string, n int, batch bool) (*multiConn, error) {
+// addr's port is 0. With batch, datagrams leave through sendmmsg, and with
+// gso runs of them to one destination leave as one message when the kernel
+// can segment them.
+func listenUDPSockets(addr string, n int, batch, gso bool) (*multiConn, error) {
 	n = max(1, min(n, maxSockets()))
 	c := &multiConn{in: make(chan *datagram, receiveQueue), done: make(chan struct{})}
 	c.free.New = func() any { return new(datagram) }
@@ -85,7 +87,7 @@ func listenUDPSockets(addr string, n int, batch bool) (*multiConn, error) {
 	for _, s := range c.socks {
 		c.wg.Go(func() { c.readLoop(s) })
 		if batch {
-			w := newBatchWriter(s)
+			w := newBatchWriter(s, gso)
 			c.writers = append(c.writers, w)
 			c.wg.Go(func() { w.run(c.done) })
 		}

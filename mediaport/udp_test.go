@@ -33,7 +33,7 @@ func TestSocketsShareOnePort(t *testing.T) {
 	}{{1, false}, {4, false}, {1, true}, {4, true}} {
 		t.Run(fmt.Sprintf("sockets=%d,batch=%v", tc.sockets, tc.batch), func(t *testing.T) {
 			n := tc.sockets
-			c, err := listenUDPSockets("127.0.0.1:0", n, tc.batch)
+			c, err := listenUDPSockets("127.0.0.1:0", n, tc.batch, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestSocketsShareOnePort(t *testing.T) {
 }
 
 func TestReadDeadlineAndClose(t *testing.T) {
-	c, err := listenUDPSockets("127.0.0.1:0", 2, true)
+	c, err := listenUDPSockets("127.0.0.1:0", 2, true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	if _, err := listenUDPSockets(busy.LocalAddr().String(), 2, false); err == nil {
+	if _, err := listenUDPSockets(busy.LocalAddr().String(), 2, false, true); err == nil {
 		t.Fatal("bound a port another program holds")
 	}
 }
@@ -128,7 +128,7 @@ func BenchmarkWriteParallel(b *testing.B) {
 		batch   bool
 	}{{1, false}, {runtime.GOMAXPROCS(0), false}, {runtime.GOMAXPROCS(0), true}} {
 		b.Run(fmt.Sprintf("sockets=%d,batch=%v", tc.sockets, tc.batch), func(b *testing.B) {
-			c, err := listenUDPSockets("127.0.0.1:0", tc.sockets, tc.batch)
+			c, err := listenUDPSockets("127.0.0.1:0", tc.sockets, tc.batch, true)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/pion/rtp"
@@ -75,17 +76,13 @@ func TestStalledWorkerDropsToNextKeyframe(t *testing.T) {
 	feed.mu.Unlock()
 
 	// The worker recovers; its viewer resumes at the next keyframe.
-	for len(stalled.jobs) > 0 {
-		stalled.do(<-stalled.jobs)
-	}
+	drainQueued(stalled)
 	queued := len(late.seqs)
 	feed.mu.Lock()
 	offset := slow.offset // from before the loss
 	feed.mu.Unlock()
 	cam.next() // keyframe
-	for len(stalled.jobs) > 0 {
-		stalled.do(<-stalled.jobs)
-	}
+	drainQueued(stalled)
 	if len(late.seqs) <= queued {
 		t.Fatal("viewer did not resume at the keyframe")
 	}
@@ -126,5 +123,81 @@ func TestStatsCountFanout(t *testing.T) {
 	}
 	if st.FirstFrame.Count != 3 || st.ForwardLatency.Count == 0 || len(st.ForwardLatency.Counts) != len(st.ForwardLatency.Bounds)+1 {
 		t.Fatalf("histograms %+v %+v", st.FirstFrame, st.ForwardLatency)
+	}
+}
+
+// drainQueued writes the jobs queued on a worker that is not running.
+func drainQueued(w *fanoutWorker) {
+	for len(w.jobs) > 0 || w.held {
+		j := w.next
+		if w.held {
+			w.held = false
+		} else {
+			j = <-w.jobs
+		}
+		w.gather(j)
+		w.do()
+	}
+}
+
+// orderWriter logs which viewer each packet was written to, in the order
+// of the writes of all viewers.
+type orderWriter struct {
+	log  *[]webrtc.SSRC
+	ssrc webrtc.SSRC
+}
+
+func (w orderWriter) WriteRTP(_ *rtp.Header, payload []byte) (int, error) {
+	*w.log = append(*w.log, w.ssrc)
+	return len(payload), nil
+}
+
+func (w orderWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+type orderContext struct {
+	boundContext
+	out orderWriter
+}
+
+func (c orderContext) WriteStream() webrtc.TrackLocalWriter { return c.out }
+
+// TestWorkerWritesFrameViewerByViewer checks that a worker writes each
+// viewer a whole frame in a row, then the next viewer: the runs the media
+// port sends as one GSO message.
+func TestWorkerWritesFrameViewerByViewer(t *testing.T) {
+	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newFanoutWorker(0, 256) // not running: the test drains it
+	var log []webrtc.SSRC
+	for ssrc := range webrtc.SSRC(3) {
+		local, err := newBindSignal(feed.cfg.Codec, "v", "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := orderContext{boundContext{ssrc: ssrc + 1, codec: feed.cfg.Codec}, orderWriter{&log, ssrc + 1}}
+		if _, err := local.Bind(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := newFeedViewer(local, w)
+		feed.addViewer(v)
+		feed.activate(v)
+	}
+	cam := &fakeCamera{feed: feed, gop: 10}
+	cam.next() // keyframe: SPS, PPS and 17 fragments
+	drainQueued(w)
+	cam.next() // P-frame of 3 packets
+	drainQueued(w)
+	var want []webrtc.SSRC
+	for _, frame := range []int{19, 3} {
+		for ssrc := range webrtc.SSRC(3) {
+			for range frame {
+				want = append(want, ssrc+1)
+			}
+		}
+	}
+	if fmt.Sprint(log) != fmt.Sprint(want) {
+		t.Fatalf("writes went to viewers %v, want %v", log, want)
 	}
 }

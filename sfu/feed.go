@@ -43,7 +43,9 @@ type Feed struct {
 	arrival time.Time     // when it reached the feed; zero for cached frames
 	targets []*feedViewer // viewers the current access unit goes to
 	scratch [][]byte
-	packets sync.Pool // of *outPacket
+	pending []pendingJob    // the jobs of the access unit being cut
+	full    []*fanoutWorker // workers whose queue refused a job of it
+	packets sync.Pool       // of *outPacket
 	in      flowCounters
 	frame   int32       // cache index of the access unit being written, -1: none
 	part    uint16      // rank of the next payload in it
@@ -106,6 +108,7 @@ func (f *Feed) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 	f.pts, f.arrival = pts, time.Now()
 	f.frame, f.part = f.cache.last(), 0
 	f.z.each(au, f)
+	f.push()
 }
 
 // WriteAudio writes one RTP payload of audio, pts in the codec's clock.
@@ -125,11 +128,12 @@ func (f *Feed) WriteAudio(pts int64, payload []byte) {
 	f.pts, f.arrival = pts, time.Now()
 	f.frame, f.part = -1, 0
 	f.payload(payload, true)
+	f.push()
 }
 
 // payload copies one payload into a packet with every target's header and
-// hands it to the targets' fan-out workers. Targets are sorted by worker,
-// so each worker gets one job per packet.
+// makes a job of it for each of the targets' fan-out workers. Targets are
+// sorted by worker, so each worker gets one job per packet.
 func (f *Feed) payload(p []byte, last bool) {
 	if !f.arrival.IsZero() { // not a cached frame sent again
 		f.in.add(len(p))
@@ -159,15 +163,42 @@ func (f *Feed) payload(p []byte, last bool) {
 		if i < len(hdrs) && hdrs[i].viewer.worker == hdrs[start].viewer.worker {
 			continue
 		}
-		w := hdrs[start].viewer.worker
 		pkt.refs.Add(1)
-		if !w.push(fanoutJob{pkt: pkt, from: int32(start), to: int32(i)}) {
-			pkt.refs.Add(-1)
-			f.drop(hdrs[start:i])
-		}
+		f.pending = append(f.pending, pendingJob{
+			worker: hdrs[start].viewer.worker,
+			job:    fanoutJob{pkt: pkt, from: int32(start), to: int32(i)},
+		})
 		start = i
 	}
 	pkt.release()
+}
+
+// pendingJob is a job waiting for its access unit to be cut whole.
+type pendingJob struct {
+	worker *fanoutWorker
+	job    fanoutJob
+}
+
+// push hands the jobs of the access unit just cut to the workers, all at
+// once, so that a worker finds the whole frame in its queue and writes it
+// to each viewer in a row. A worker whose queue is full loses the rest of
+// the unit: its viewers keep contiguous sequence numbers and wait for the
+// next keyframe.
+func (f *Feed) push() {
+	f.full = f.full[:0]
+	for i := range f.pending {
+		w, j := f.pending[i].worker, f.pending[i].job
+		f.pending[i] = pendingJob{}
+		if !slices.Contains(f.full, w) && w.push(j) {
+			continue
+		}
+		if !slices.Contains(f.full, w) {
+			f.full = append(f.full, w)
+		}
+		f.drop(j.pkt.hdrs[j.from:j.to])
+		j.pkt.release()
+	}
+	f.pending = f.pending[:0]
 }
 
 // drop handles a worker that could not take a packet: its viewers lose
@@ -238,6 +269,7 @@ func (f *Feed) sendCache(v *feedViewer) {
 		f.frame, f.part = int32(i), 0
 		v.offset = base + int64(i) - f.pts
 		f.z.each(au, f)
+		f.push()
 		if v.dropped {
 			return // its worker is full: it waits for the next keyframe
 		}
