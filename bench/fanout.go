@@ -262,16 +262,18 @@ func (r *fanoutRun) sample(ctx context.Context) stepSample {
 func measureStep(n int, before, after stepSample, probe *serverProbe) FanoutStep {
 	window := after.at.Sub(before.at)
 	st := FanoutStep{
-		Viewers:        n,
-		Window:         window,
-		ToolCPU:        (after.self - before.self).Seconds() / window.Seconds(),
-		ServerCPU:      math.NaN(),
-		LatencyP50:     math.NaN(),
-		LatencyP99:     math.NaN(),
-		MemPerViewer:   math.NaN(),
-		FramesComplete: math.NaN(),
-		FPSPerViewer:   math.NaN(),
-		HostUDPDrops:   -1,
+		Viewers:         n,
+		Window:          window,
+		ToolCPU:         (after.self - before.self).Seconds() / window.Seconds(),
+		ServerCPU:       math.NaN(),
+		LatencyP50:      math.NaN(),
+		LatencyP99:      math.NaN(),
+		LatencyP99Key:   math.NaN(),
+		LatencyP99Other: math.NaN(),
+		MemPerViewer:    math.NaN(),
+		FramesComplete:  math.NaN(),
+		FPSPerViewer:    math.NaN(),
+		HostUDPDrops:    -1,
 	}
 	if before.dropsOK && after.dropsOK {
 		st.HostUDPDrops = int64(after.drops - before.drops)

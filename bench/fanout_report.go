@@ -31,7 +31,10 @@ type FanoutStep struct {
 	HostUDPDrops        int64   // datagrams this host dropped on full socket buffers in the window (-1 unknown): the bench, or another program, fell behind
 
 	LatencyP50, LatencyP99 float64 // server's forwarding latency over the window, seconds
-	MemPerViewer           float64 // server's resident memory growth per connected viewer, bytes
+	// LatencyP99Key and LatencyP99Other split LatencyP99 between keyframe
+	// packets (tens to every viewer at once) and all others.
+	LatencyP99Key, LatencyP99Other float64
+	MemPerViewer                   float64 // server's resident memory growth per connected viewer, bytes
 }
 
 // FanoutResult is a whole ramp.
@@ -43,19 +46,20 @@ type FanoutResult struct {
 // WriteTable writes one line per step, then the failure reasons.
 func (r FanoutResult) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%7s %5s %4s %9s %9s %8s %7s %8s %7s %7s %8s %5s %7s %7s %8s %8s\n",
+	fmt.Fprintf(&b, "%7s %5s %4s %9s %9s %8s %7s %8s %7s %7s %8s %5s %7s %7s %7s %7s %8s %8s\n",
 		"viewers", "conn", "fail", "srv-cores", "tool-core", "pkt/s", "Mbit/s", "Mbit/s/v",
-		"loss%", "worst%", "frames%", "fps/v", "p50 ms", "p99 ms", "KiB/view", "udp-drop")
+		"loss%", "worst%", "frames%", "fps/v", "p50 ms", "p99 ms", "p99 key", "p99 oth", "KiB/view", "udp-drop")
 	for _, s := range r.Steps {
 		drops := "?"
 		if s.HostUDPDrops >= 0 {
 			drops = fmt.Sprint(s.HostUDPDrops)
 		}
-		fmt.Fprintf(&b, "%7d %5d %4d %9s %9s %8.0f %7.1f %8.3f %7s %7s %8s %5s %7s %7s %8s %8s\n",
+		fmt.Fprintf(&b, "%7d %5d %4d %9s %9s %8.0f %7.1f %8.3f %7s %7s %8s %5s %7s %7s %7s %7s %8s %8s\n",
 			s.Viewers, s.Connected, s.Failed, num(s.ServerCPU, 2), num(s.ToolCPU, 2),
 			s.PacketsPerSec, s.Mbps, s.MbpsPerViewer,
 			num(100*s.LossMean, 3), num(100*s.LossWorst, 3), num(100*s.FramesComplete, 2), num(s.FPSPerViewer, 1),
-			num(1000*s.LatencyP50, 2), num(1000*s.LatencyP99, 2), num(s.MemPerViewer/1024, 0), drops)
+			num(1000*s.LatencyP50, 2), num(1000*s.LatencyP99, 2), num(1000*s.LatencyP99Key, 2),
+			num(1000*s.LatencyP99Other, 2), num(s.MemPerViewer/1024, 0), drops)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "failed: %s\n", e)
@@ -100,6 +104,8 @@ type jsonFanoutStep struct {
 	HostUDPDrops     *int64   `json:"host_udp_drops"`
 	LatencyP50       *float64 `json:"server_latency_p50_ms"`
 	LatencyP99       *float64 `json:"server_latency_p99_ms"`
+	LatencyP99Key    *float64 `json:"server_latency_p99_keyframes_ms"`
+	LatencyP99Other  *float64 `json:"server_latency_p99_other_ms"`
 	MemPerViewer     *float64 `json:"server_bytes_per_viewer"`
 }
 
@@ -123,6 +129,8 @@ func (r FanoutResult) JSON() ([]byte, error) {
 			FPSPerViewer:     jsonNum(s.FPSPerViewer, 2),
 			LatencyP50:       jsonNum(1000*s.LatencyP50, 3),
 			LatencyP99:       jsonNum(1000*s.LatencyP99, 3),
+			LatencyP99Key:    jsonNum(1000*s.LatencyP99Key, 3),
+			LatencyP99Other:  jsonNum(1000*s.LatencyP99Other, 3),
 			MemPerViewer:     jsonNum(s.MemPerViewer, 0),
 		}
 	}

@@ -31,6 +31,7 @@ type serverSample struct {
 	cpuOK     bool
 	latency   histogram
 	latencyOK bool
+	keyframes histogram // latency of keyframe packets; nil buckets when the server has none
 	rss       int64
 	rssOK     bool
 }
@@ -74,7 +75,7 @@ func (p *serverProbe) sample(ctx context.Context) serverSample {
 		s.cpu, s.cpuOK = time.Duration(m.cpuSeconds*float64(time.Second)), true
 	}
 	if len(m.latency.le) > 0 {
-		s.latency, s.latencyOK = m.latency, true
+		s.latency, s.latencyOK, s.keyframes = m.latency, true, m.keyLatency
 	}
 	return s
 }
@@ -87,6 +88,10 @@ func (p *serverProbe) fill(st *FanoutStep, before, after serverSample) {
 	if before.latencyOK && after.latencyOK {
 		d := after.latency.since(before.latency)
 		st.LatencyP50, st.LatencyP99 = d.quantile(0.5), d.quantile(0.99)
+		if len(after.keyframes.le) > 0 {
+			k := after.keyframes.since(before.keyframes)
+			st.LatencyP99Key, st.LatencyP99Other = k.quantile(0.99), d.without(k).quantile(0.99)
+		}
 	}
 	if p.baseRSS >= 0 && after.rssOK && st.Connected > 0 {
 		st.MemPerViewer = float64(after.rss-p.baseRSS) / float64(st.Connected)

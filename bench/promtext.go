@@ -16,12 +16,14 @@ import (
 // Metrics the fan-out bench reads from vigie's /metrics.
 const (
 	metricForwardLatency = "vigie_sfu_forward_latency_seconds"
+	metricKeyLatency     = "vigie_sfu_keyframe_forward_latency_seconds"
 	metricProcessCPU     = "process_cpu_seconds_total"
 )
 
 // scrape is what the bench keeps of one /metrics page.
 type scrape struct {
 	latency    histogram // forward latency, summed over its labels; nil buckets when absent
+	keyLatency histogram // the same for keyframe packets only
 	cpuSeconds float64   // process CPU; NaN when absent
 }
 
@@ -51,12 +53,12 @@ func scrapeMetrics(ctx context.Context, client *http.Client, url string) (scrape
 	return parseMetrics(io.LimitReader(resp.Body, 16<<20))
 }
 
-// parseMetrics reads the two metrics the bench needs from the Prometheus
+// parseMetrics reads the metrics the bench needs from the Prometheus
 // text format; other lines are skipped. Buckets of the same bound under
 // different labels (several cameras) are added up.
 func parseMetrics(r io.Reader) (scrape, error) {
 	s := scrape{cpuSeconds: math.NaN()}
-	buckets := map[float64]float64{}
+	buckets := map[string]map[float64]float64{metricForwardLatency: {}, metricKeyLatency: {}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -71,7 +73,7 @@ func parseMetrics(r io.Reader) (scrape, error) {
 		switch name {
 		case metricProcessCPU:
 			s.cpuSeconds = value
-		case metricForwardLatency + "_bucket":
+		case metricForwardLatency + "_bucket", metricKeyLatency + "_bucket":
 			le, ok := labelValue(labels, "le")
 			if !ok {
 				continue
@@ -80,17 +82,24 @@ func parseMetrics(r io.Reader) (scrape, error) {
 			if err != nil {
 				return s, fmt.Errorf("metrics: %s le=%q: %w", name, le, err)
 			}
-			buckets[bound] += value
+			buckets[strings.TrimSuffix(name, "_bucket")][bound] += value
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return s, fmt.Errorf("metrics: %w", err)
 	}
-	for _, le := range slices.Sorted(mapKeys(buckets)) {
-		s.latency.le = append(s.latency.le, le)
-		s.latency.count = append(s.latency.count, buckets[le])
-	}
+	s.latency = sortedHistogram(buckets[metricForwardLatency])
+	s.keyLatency = sortedHistogram(buckets[metricKeyLatency])
 	return s, nil
+}
+
+func sortedHistogram(buckets map[float64]float64) histogram {
+	var h histogram
+	for _, le := range slices.Sorted(mapKeys(buckets)) {
+		h.le = append(h.le, le)
+		h.count = append(h.count, buckets[le])
+	}
+	return h
 }
 
 func mapKeys(m map[float64]float64) func(func(float64) bool) {
@@ -155,6 +164,12 @@ func (h histogram) since(earlier histogram) histogram {
 		out.count = append(out.count, max(h.count[i]-prev, 0))
 	}
 	return out
+}
+
+// without is the histogram of h's observations that are not in part (a
+// subset of them, with the same bounds).
+func (h histogram) without(part histogram) histogram {
+	return h.since(part)
 }
 
 // total is the number of observations.

@@ -96,3 +96,31 @@ func TestHistogramQuantile(t *testing.T) {
 		t.Errorf("diff total %v, want 210", d.total())
 	}
 }
+
+// TestKeyframeLatencySplit checks the keyframe histogram is read apart and
+// taken out of the whole to give the other packets' latency.
+func TestKeyframeLatencySplit(t *testing.T) {
+	page := samplePage + `vigie_sfu_keyframe_forward_latency_seconds_bucket{le="0.001"} 0
+vigie_sfu_keyframe_forward_latency_seconds_bucket{le="0.005"} 0
+vigie_sfu_keyframe_forward_latency_seconds_bucket{le="0.01"} 10
+vigie_sfu_keyframe_forward_latency_seconds_bucket{le="+Inf"} 10
+`
+	s, err := parseMetrics(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.keyLatency.count; len(got) != 4 || got[2] != 10 || s.latency.total() != 100 {
+		t.Fatalf("keyframes %v, all %v", got, s.latency.count)
+	}
+	other := s.latency.without(s.keyLatency)
+	if got := other.total(); got != 90 {
+		t.Errorf("others total %v, want 90", got)
+	}
+	// Without the keyframes no packet took more than 5 ms: 50 under 1 ms, 40 in (1, 5].
+	if got := other.quantile(0.99); got > 0.005 || got <= 0.001 {
+		t.Errorf("others p99 %v, want within (0.001, 0.005]", got)
+	}
+	if got := s.keyLatency.quantile(0.99); got <= 0.005 || got > 0.01 {
+		t.Errorf("keyframes p99 %v, want within (0.005, 0.01]", got)
+	}
+}

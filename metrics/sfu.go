@@ -18,7 +18,8 @@ type sfuCollector struct {
 	rooms, participants, tracks, viewers     *prometheus.Desc
 	packetsIn, bytesIn, packetsOut, bytesOut *prometheus.Desc
 	nacks, plis, cacheStarts, drops          *prometheus.Desc
-	forwardLatency, firstFrame               *prometheus.Desc
+	forwardLatency, keyframeLatency          *prometheus.Desc
+	firstFrame                               *prometheus.Desc
 }
 
 func newSFUCollector(src SFU) *sfuCollector {
@@ -41,6 +42,8 @@ func newSFUCollector(src SFU) *sfuCollector {
 		drops:        d("vigie_sfu_dropped_packets_total", "Packets skipped for subscribers that fell behind."),
 		forwardLatency: d("vigie_sfu_forward_latency_seconds",
 			"Time from a camera packet's arrival to its writing to a viewer."),
+		keyframeLatency: d("vigie_sfu_keyframe_forward_latency_seconds",
+			"The forwarding latency of keyframe packets only (also counted in vigie_sfu_forward_latency_seconds)."),
 		firstFrame: d("vigie_sfu_first_frame_seconds",
 			"Time from a viewer's connection to the first keyframe packet written to it."),
 	}
@@ -49,7 +52,7 @@ func newSFUCollector(src SFU) *sfuCollector {
 func (c *sfuCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.rooms, c.participants, c.tracks, c.viewers, c.packetsIn, c.bytesIn, c.packetsOut, c.bytesOut,
-		c.nacks, c.plis, c.cacheStarts, c.drops, c.forwardLatency, c.firstFrame,
+		c.nacks, c.plis, c.cacheStarts, c.drops, c.forwardLatency, c.keyframeLatency, c.firstFrame,
 	} {
 		ch <- d
 	}
@@ -78,6 +81,7 @@ func (c *sfuCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.cacheStarts, s.CacheStarts)
 	counter(c.drops, s.Drops)
 	ch <- histogram(c.forwardLatency, s.ForwardLatency)
+	ch <- histogram(c.keyframeLatency, s.KeyframeLatency)
 	ch <- histogram(c.firstFrame, s.FirstFrame)
 }
 

@@ -32,6 +32,7 @@ type outPacket struct {
 	payload []byte
 	marker  bool
 	arrival time.Time // when its access unit reached the feed
+	key     bool      // part of a keyframe
 	hdrs    []viewerHeader
 	refs    atomic.Int32
 	pool    *sync.Pool
@@ -73,6 +74,7 @@ type fanoutWorker struct {
 
 	out         flowCounters
 	latency     histogram
+	keyLatency  histogram // latency of keyframe packets, also counted in latency
 	firstFrame  histogram
 	cacheStarts atomic.Uint64
 	drops       atomic.Uint64
@@ -165,6 +167,9 @@ func (w *fanoutWorker) do() {
 	for i, j := range w.group {
 		if !j.pkt.arrival.IsZero() {
 			w.latency.observe(now.Sub(j.pkt.arrival))
+			if j.pkt.key {
+				w.keyLatency.observe(now.Sub(j.pkt.arrival))
+			}
 		}
 		j.pkt.release()
 		w.group[i] = fanoutJob{}
@@ -247,10 +252,13 @@ func (w *fanoutWorker) absorb(o *fanoutWorker) {
 	w.drops.Add(o.drops.Load())
 	for i := range o.latency.counts {
 		w.latency.counts[i].Add(o.latency.counts[i].Load())
+		w.keyLatency.counts[i].Add(o.keyLatency.counts[i].Load())
 		w.firstFrame.counts[i].Add(o.firstFrame.counts[i].Load())
 	}
 	w.latency.sum.Add(o.latency.sum.Load())
 	w.latency.count.Add(o.latency.count.Load())
+	w.keyLatency.sum.Add(o.keyLatency.sum.Load())
+	w.keyLatency.count.Add(o.keyLatency.count.Load())
 	w.firstFrame.sum.Add(o.firstFrame.sum.Load())
 	w.firstFrame.count.Add(o.firstFrame.count.Load())
 }
@@ -306,6 +314,7 @@ func (p *fanoutPool) addStats(st *Stats) {
 		st.CacheStarts += w.cacheStarts.Load()
 		st.Drops += w.drops.Load()
 		w.latency.addTo(&st.ForwardLatency)
+		w.keyLatency.addTo(&st.KeyframeLatency)
 		w.firstFrame.addTo(&st.FirstFrame)
 	}
 }

@@ -124,6 +124,17 @@ func TestStatsCountFanout(t *testing.T) {
 	if st.FirstFrame.Count != 3 || st.ForwardLatency.Count == 0 || len(st.ForwardLatency.Counts) != len(st.ForwardLatency.Bounds)+1 {
 		t.Fatalf("histograms %+v %+v", st.FirstFrame, st.ForwardLatency)
 	}
+	if st.KeyframeLatency.Count != 0 {
+		t.Fatalf("keyframe latency %+v before any live keyframe", st.KeyframeLatency)
+	}
+	for range 6 { // through the next keyframe
+		cam.next()
+	}
+	s.workers.idle()
+	st = s.Stats()
+	if k := st.KeyframeLatency.Count; k == 0 || k >= st.ForwardLatency.Count {
+		t.Fatalf("keyframe latency count %d, all packets %d", k, st.ForwardLatency.Count)
+	}
 }
 
 // drainQueued writes the jobs queued on a worker that is not running.

@@ -41,6 +41,7 @@ type Feed struct {
 	z       packetizer
 	pts     int64         // PTS of the access unit being written
 	arrival time.Time     // when it reached the feed; zero for cached frames
+	key     bool          // it is a keyframe
 	targets []*feedViewer // viewers the current access unit goes to
 	scratch [][]byte
 	pending []pendingJob    // the jobs of the access unit being cut
@@ -105,7 +106,7 @@ func (f *Feed) WriteVideo(pts int64, au [][]byte, keyframe bool) {
 			f.targets = append(f.targets, v)
 		}
 	}
-	f.pts, f.arrival = pts, time.Now()
+	f.pts, f.arrival, f.key = pts, time.Now(), keyframe
 	f.frame, f.part = f.cache.last(), 0
 	f.z.each(au, f)
 	f.push()
@@ -125,7 +126,7 @@ func (f *Feed) WriteAudio(pts int64, payload []byte) {
 			f.targets = append(f.targets, v)
 		}
 	}
-	f.pts, f.arrival = pts, time.Now()
+	f.pts, f.arrival, f.key = pts, time.Now(), false
 	f.frame, f.part = -1, 0
 	f.payload(payload, true)
 	f.push()
@@ -145,7 +146,7 @@ func (f *Feed) payload(p []byte, last bool) {
 	}
 	pkt := f.packets.Get().(*outPacket)
 	pkt.payload = append(pkt.payload[:0], p...)
-	pkt.marker, pkt.arrival = last, f.arrival
+	pkt.marker, pkt.arrival, pkt.key = last, f.arrival, f.key
 	for _, v := range f.targets {
 		if v.dropped {
 			v.worker.drops.Add(1)

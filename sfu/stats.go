@@ -15,6 +15,7 @@ type Stats struct {
 	CacheStarts          uint64         // viewers started from a camera's keyframe cache
 	Drops                uint64         // packets skipped for subscribers that fell behind
 	ForwardLatency       Histogram      // camera packet arrival -> written to a viewer
+	KeyframeLatency      Histogram      // the same, for the packets of keyframes only
 	FirstFrame           Histogram      // viewer connected -> first keyframe packet written
 }
 
