@@ -92,6 +92,9 @@ func (p *Participants) Track(info TrackInfo) *ParticipantTrack {
 		every:    int64(p.cfg.Segment.Seconds() * float64(kind.clock)),
 		sb:       kind.builder(),
 	}
+	if kind.video {
+		t.padding = new([1 << 16]bool)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -168,11 +171,12 @@ const (
 // builder puts packets back in order and frames together; a frame with a
 // packet missing is dropped and counted in the next sample.
 func (k trackKind) builder() *samplebuilder.SampleBuilder {
+	headers := samplebuilder.WithRTPHeaders(true) // sequence numbers, to tell loss from padding
 	switch k {
 	case kindVP8:
-		return samplebuilder.New(videoMaxLate, &codecs.VP8Packet{}, uint32(k.clock))
+		return samplebuilder.New(videoMaxLate, &codecs.VP8Packet{}, uint32(k.clock), headers)
 	case kindH264:
-		return samplebuilder.New(videoMaxLate, &codecs.H264Packet{}, uint32(k.clock))
+		return samplebuilder.New(videoMaxLate, &codecs.H264Packet{}, uint32(k.clock), headers)
 	}
 	return samplebuilder.New(audioMaxLate, &codecs.OpusPacket{}, uint32(k.clock))
 }
@@ -213,13 +217,31 @@ type ParticipantTrack struct {
 	lost      int  // frames given up
 	synced    time.Time
 	ts        unwrapper
+	// Video: padding-only packets seen (browsers probe bandwidth with
+	// them), by sequence number, and the last sequence number of the
+	// latest frame: a hole between two frames that is not padding is loss.
+	padding *[1 << 16]bool
+	lastSeq uint16
+	seqSeen bool
 }
 
 // WriteRTP takes one packet; it copies what it keeps.
 func (t *ParticipantTrack) WriteRTP(p *rtp.Packet) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.stopped || len(p.Payload) == 0 {
+	if t.stopped {
+		return
+	}
+	if len(p.Payload) == 0 {
+		if t.padding == nil {
+			return
+		}
+		// Given to the builder too, so that it sees no hole, as a frame of
+		// its own (a marker) that it drops: never merged with the next one.
+		t.padding[p.SequenceNumber] = true
+		q := p.Clone()
+		q.Marker = true
+		t.sb.Push(q)
 		return
 	}
 	t.sb.Push(p.Clone())
@@ -256,7 +278,7 @@ func (t *ParticipantTrack) sample(s *media.Sample) {
 	pts := t.ts.unwrap(s.PacketTimestamp)
 	key := t.kind.isKey(s.Data)
 	if t.kind.video {
-		if s.PrevDroppedPackets > 0 && t.file != nil {
+		if t.lostBefore(s) && t.file != nil {
 			t.waitKey = true
 			t.lost++
 		}
@@ -306,6 +328,24 @@ func (t *ParticipantTrack) sample(s *media.Sample) {
 			t.file = nil
 		}
 	}
+}
+
+// lostBefore tells whether a packet that was not padding is missing
+// between the previous frame and this one. Called with t.mu.
+func (t *ParticipantTrack) lostBefore(s *media.Sample) bool {
+	if len(s.RTPHeaders) == 0 {
+		return s.PrevDroppedPackets > 0
+	}
+	first, last := s.RTPHeaders[0].SequenceNumber, s.RTPHeaders[len(s.RTPHeaders)-1].SequenceNumber
+	lost := false
+	if t.seqSeen {
+		for q := t.lastSeq + 1; q != first; q++ {
+			lost = lost || !t.padding[q]
+			t.padding[q] = false
+		}
+	}
+	t.seqSeen, t.lastSeq = true, last
+	return lost
 }
 
 func (t *ParticipantTrack) closeFile() {

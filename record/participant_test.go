@@ -115,12 +115,20 @@ func packetize(t *testing.T, kind trackKind, frames []mediaFrame) []*rtp.Packet 
 	}
 	var out []*rtp.Packet
 	seq := uint16(65000) // wraps during the clip
-	for _, f := range frames {
+	for n, f := range frames {
 		parts := pay.Payload(1200, f.data)
 		for i, p := range parts {
 			out = append(out, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: f.ts + 4000000000,
 				Marker: i == len(parts)-1, SSRC: 1}, Payload: p})
 			seq++
+		}
+		if kind.video && n%5 == 2 {
+			// Browsers probe bandwidth with padding-only packets between frames.
+			for range 2 {
+				out = append(out, &rtp.Packet{Header: rtp.Header{Version: 2, Padding: true, SequenceNumber: seq,
+					Timestamp: f.ts + 4000000000, SSRC: 1, PaddingSize: 200}})
+				seq++
+			}
 		}
 	}
 	return out
@@ -209,13 +217,19 @@ func TestParticipantTrackWritesReadableFiles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			frames := c.frames(t)
 			want := clipSeconds(c, frames)
-			files, _ := recordTrack(t, c, time.Hour, packetize(t, c.kind, frames))
+			files, keyframes := recordTrack(t, c, time.Hour, packetize(t, c.kind, frames))
 			if len(files) != 1 {
 				t.Fatalf("files %v, want one", files)
 			}
 			codec, secs := probeAny(t, files[0], c.kind == kindOpus)
 			if codec != c.codec || math.Abs(secs-want) > want/10 {
 				t.Fatalf("%s: ffprobe says %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
+			}
+			if c.kind.video {
+				// Padding is no loss: every frame is written, no keyframe asked for.
+				if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
+					t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
+				}
 			}
 		})
 	}

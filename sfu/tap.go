@@ -23,7 +23,9 @@ type PublishedTrack struct {
 // RTPSink takes the packets of one participant's track, for recording.
 // WriteRTP runs on the track's own tap goroutine, never on the forwarding
 // path: it may take its time (a disk write), the packets it misses are
-// dropped and counted. The packet is only valid during the call. Close is
+// dropped and counted. Padding-only packets come too: their sequence
+// numbers tell them from lost packets. The packet is only valid during
+// the call. Close is
 // called once, after the last WriteRTP, when the track ends or the peer
 // closes.
 type RTPSink interface {
@@ -100,7 +102,7 @@ func (t *tap) run() {
 	defer close(t.done)
 	var p rtp.Packet
 	for s := range t.full {
-		if err := p.Unmarshal(t.bufs[s.idx][:s.n]); err == nil && len(p.Payload) > 0 {
+		if err := p.Unmarshal(t.bufs[s.idx][:s.n]); err == nil {
 			t.sink.WriteRTP(&p)
 		}
 		t.free <- s.idx
