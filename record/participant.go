@@ -89,10 +89,10 @@ func (p *Participants) Track(info TrackInfo) *ParticipantTrack {
 		dir:      filepath.Join(p.cfg.Dir, info.Incident, "participants", folderName(info.Name)+"-"+folderName(info.Participant)),
 		source:   folderName(info.Source),
 		channels: max(int(info.Codec.Channels), 1),
-		every:    int64(p.cfg.Segment.Seconds() * float64(kind.clock)),
+		every:    int64(p.cfg.Segment.Seconds() * float64(kind.clock())),
 		sb:       kind.builder(),
 	}
-	if kind.video {
+	if kind.video() {
 		t.padding = new([1 << 16]bool)
 	}
 	p.mu.Lock()
@@ -137,27 +137,53 @@ func (p *Participants) take(match func(*ParticipantTrack) bool) []*ParticipantTr
 }
 
 // trackKind is what a participant's codec is recorded as.
-type trackKind struct {
-	name  string // mime type
-	ext   string
-	clock int
-	video bool
-}
+type trackKind int
 
-var (
-	kindVP8  = trackKind{webrtc.MimeTypeVP8, "ivf", 90000, true}
-	kindH264 = trackKind{webrtc.MimeTypeH264, "mp4", 90000, true}
-	kindOpus = trackKind{webrtc.MimeTypeOpus, "ogg", 48000, false}
+const (
+	kindVP8  trackKind = iota + 1 // IVF
+	kindH264                      // fragmented MP4
+	kindOpus                      // Ogg
 )
 
 func kindOf(mime string) (trackKind, bool) {
 	for _, k := range []trackKind{kindVP8, kindH264, kindOpus} {
-		if strings.EqualFold(k.name, mime) {
+		if strings.EqualFold(k.mime(), mime) {
 			return k, true
 		}
 	}
-	return trackKind{}, false
+	return 0, false
 }
+
+func (k trackKind) mime() string {
+	switch k {
+	case kindVP8:
+		return webrtc.MimeTypeVP8
+	case kindH264:
+		return webrtc.MimeTypeH264
+	}
+	return webrtc.MimeTypeOpus
+}
+
+// ext is the files' extension.
+func (k trackKind) ext() string {
+	switch k {
+	case kindVP8:
+		return "ivf"
+	case kindH264:
+		return "mp4"
+	}
+	return "ogg"
+}
+
+// clock is the RTP clock rate.
+func (k trackKind) clock() int {
+	if k == kindOpus {
+		return 48000
+	}
+	return 90000
+}
+
+func (k trackKind) video() bool { return k != kindOpus }
 
 // Reordering: a frame is given up when a packet of it is still missing
 // this many packets after it (about 0.5 s of 720p video, 0.5 s of
@@ -174,11 +200,11 @@ func (k trackKind) builder() *samplebuilder.SampleBuilder {
 	headers := samplebuilder.WithRTPHeaders(true) // sequence numbers, to tell loss from padding
 	switch k {
 	case kindVP8:
-		return samplebuilder.New(videoMaxLate, &codecs.VP8Packet{}, uint32(k.clock), headers)
+		return samplebuilder.New(videoMaxLate, &codecs.VP8Packet{}, uint32(k.clock()), headers)
 	case kindH264:
-		return samplebuilder.New(videoMaxLate, &codecs.H264Packet{}, uint32(k.clock), headers)
+		return samplebuilder.New(videoMaxLate, &codecs.H264Packet{}, uint32(k.clock()), headers)
 	}
-	return samplebuilder.New(audioMaxLate, &codecs.OpusPacket{}, uint32(k.clock))
+	return samplebuilder.New(audioMaxLate, &codecs.OpusPacket{}, uint32(k.clock()))
 }
 
 // isKey tells whether a frame starts a picture with no reference.
@@ -277,7 +303,7 @@ func (t *ParticipantTrack) finish() {
 func (t *ParticipantTrack) sample(s *media.Sample) {
 	pts := t.ts.unwrap(s.PacketTimestamp)
 	key := t.kind.isKey(s.Data)
-	if t.kind.video {
+	if t.kind.video() {
 		if t.lostBefore(s) && t.file != nil {
 			t.waitKey = true
 			t.lost++
@@ -363,9 +389,9 @@ func (t *ParticipantTrack) closeFile() {
 func (t *ParticipantTrack) create(first []byte, pts int64, now time.Time) (participantFile, error) {
 	name := now.UTC().Format(fileTime) + "-" + t.source
 	for i := 1; ; i++ {
-		path := filepath.Join(t.dir, name+"."+t.kind.ext)
+		path := filepath.Join(t.dir, name+"."+t.kind.ext())
 		if i > 1 {
-			path = filepath.Join(t.dir, fmt.Sprintf("%s-%d.%s", name, i, t.kind.ext))
+			path = filepath.Join(t.dir, fmt.Sprintf("%s-%d.%s", name, i, t.kind.ext()))
 		}
 		f, err := openParticipantFile(t.kind, path, t.channels, first, pts, now)
 		if errors.Is(err, errNameTaken) && i < 100 {

@@ -122,7 +122,7 @@ func packetize(t *testing.T, kind trackKind, frames []mediaFrame) []*rtp.Packet 
 				Marker: i == len(parts)-1, SSRC: 1}, Payload: p})
 			seq++
 		}
-		if kind.video && n%5 == 2 {
+		if kind.video() && n%5 == 2 {
 			// Browsers probe bandwidth with padding-only packets between frames.
 			for range 2 {
 				out = append(out, &rtp.Packet{Header: rtp.Header{Version: 2, Padding: true, SequenceNumber: seq,
@@ -161,7 +161,7 @@ func recordTrack(t *testing.T, c participantCase, segment time.Duration, pkts []
 		t.Fatal(err)
 	}
 	var asked atomic.Int32
-	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: c.mime, ClockRate: uint32(c.kind.clock), Channels: 2}}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: c.mime, ClockRate: uint32(c.kind.clock()), Channels: 2}}
 	tr := p.Track(TrackInfo{Incident: "i_1", Participant: "c_42", Name: "Léa Martin / police", Source: "camera",
 		Codec: codec, Keyframe: func() { asked.Add(1) }})
 	if tr == nil {
@@ -169,7 +169,7 @@ func recordTrack(t *testing.T, c participantCase, segment time.Duration, pkts []
 	}
 	first := pkts[0].Timestamp
 	for _, pkt := range pkts {
-		clock.set(start.Add(time.Duration(float64(pkt.Timestamp-first) / float64(c.kind.clock) * float64(time.Second))))
+		clock.set(start.Add(time.Duration(float64(pkt.Timestamp-first) / float64(c.kind.clock()) * float64(time.Second))))
 		tr.WriteRTP(pkt)
 	}
 	tr.Close()
@@ -180,8 +180,8 @@ func recordTrack(t *testing.T, c participantCase, segment time.Duration, pkts []
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), "-camera."+c.kind.ext) && !strings.Contains(e.Name(), "-camera-") {
-			t.Errorf("file %s: not named <UTC>-camera.%s", e.Name(), c.kind.ext)
+		if !strings.HasSuffix(e.Name(), "-camera."+c.kind.ext()) && !strings.Contains(e.Name(), "-camera-") {
+			t.Errorf("file %s: not named <UTC>-camera.%s", e.Name(), c.kind.ext())
 		}
 		files = append(files, filepath.Join(folder, e.Name()))
 	}
@@ -205,11 +205,11 @@ func probeAny(t *testing.T, path string, audio bool) (string, float64) {
 
 func clipSeconds(c participantCase, frames []mediaFrame) float64 {
 	last := frames[len(frames)-1]
-	end := float64(last.ts) / float64(c.kind.clock)
+	end := float64(last.ts) / float64(c.kind.clock())
 	if c.kind == kindOpus {
 		return end + float64(opusTicks(last.data))/48000
 	}
-	return end + float64(frames[1].ts-frames[0].ts)/float64(c.kind.clock)
+	return end + float64(frames[1].ts-frames[0].ts)/float64(c.kind.clock())
 }
 
 func TestParticipantTrackWritesReadableFiles(t *testing.T) {
@@ -225,7 +225,7 @@ func TestParticipantTrackWritesReadableFiles(t *testing.T) {
 			if codec != c.codec || math.Abs(secs-want) > want/10 {
 				t.Fatalf("%s: ffprobe says %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
 			}
-			if c.kind.video {
+			if c.kind.video() {
 				// Padding is no loss: every frame is written, no keyframe asked for.
 				if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
 					t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
@@ -276,10 +276,10 @@ func TestParticipantTrackLosesPackets(t *testing.T) {
 			if codec != c.codec || math.Abs(secs-want) > want/10 {
 				t.Fatalf("%s: %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
 			}
-			if c.kind.video && keyframes == 0 {
+			if c.kind.video() && keyframes == 0 {
 				t.Fatal("a lost video packet asked for no keyframe")
 			}
-			if c.kind.video {
+			if c.kind.video() {
 				p := ffprobe(t, files[0])
 				if p.packets >= len(frames) {
 					t.Fatalf("%d frames written of %d sent, one packet lost", p.packets, len(frames))
@@ -298,7 +298,7 @@ func TestParticipantTrackRotates(t *testing.T) {
 			if len(files) < 2 {
 				t.Fatalf("files %v: want 2 or more with 1.5 s segments of a 4 s clip", files)
 			}
-			if c.kind.video && keyframes == 0 {
+			if c.kind.video() && keyframes == 0 {
 				t.Fatal("no keyframe asked to rotate")
 			}
 			total := 0.0

@@ -150,7 +150,7 @@ type oggFile struct {
 }
 
 // opusSilence is a 20 ms Opus frame of silence (CELT, full band).
-var opusSilence = []byte{0xf8, 0xff, 0xfe}
+const opusSilence = "\xf8\xff\xfe"
 
 const opusSilenceTicks = 960
 
@@ -175,7 +175,7 @@ func (o *oggFile) write(packet []byte, pts int64, _ bool, _ time.Time) error {
 		return nil // overlaps what is written already
 	}
 	for n := 0; pts-o.next >= opusSilenceTicks && n < maxOpusFill; n++ {
-		if err := o.put(opusSilence); err != nil {
+		if err := o.put([]byte(opusSilence)); err != nil {
 			return err
 		}
 		o.next += opusSilenceTicks
