@@ -70,8 +70,19 @@ func (u *UpTrack) newTap() *tap {
 	if sink == nil {
 		return nil
 	}
+	return startTap(sink, u.owner.log.With("source", u.source))
+}
+
+// startTap allocates the tap's buffers and starts its goroutine.
+func startTap(sink RTPSink, log *slog.Logger) *tap {
+	t := newTapQueue(sink, log)
+	go t.run()
+	return t
+}
+
+func newTapQueue(sink RTPSink, log *slog.Logger) *tap {
 	t := &tap{
-		sink: sink, log: u.owner.log.With("source", u.source),
+		sink: sink, log: log,
 		bufs: make([][receiveMTU]byte, tapSlots),
 		free: make(chan uint16, tapSlots), full: make(chan tapSlot, tapSlots),
 		done: make(chan struct{}),
@@ -79,7 +90,6 @@ func (u *UpTrack) newTap() *tap {
 	for i := range tapSlots {
 		t.free <- uint16(i)
 	}
-	go t.run()
 	return t
 }
 
