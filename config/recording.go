@@ -17,6 +17,9 @@ type Recording struct {
 	// PreAlarm is how far before the alarm the clip of a preloaded camera
 	// starts (default 30s; at most 5m; 0s: no clip, nothing kept in memory).
 	PreAlarm Duration `yaml:"pre_alarm"`
+	// Participants also records the audio and video participants send in
+	// an incident's room (default false); the room tells them so.
+	Participants bool `yaml:"participants"`
 }
 
 // DefaultRecording is the default of the recording section.
@@ -31,6 +34,9 @@ func checkRecording(r Recording) []string {
 	}
 	if a := r.PreAlarm.Std(); a < 0 || a > 5*time.Minute {
 		p = append(p, fmt.Sprintf("recording.pre_alarm: %s: must be between 0s and 5m", a))
+	}
+	if r.Participants && !r.Enabled {
+		p = append(p, "recording.participants: needs recording.enabled: true")
 	}
 	return p
 }

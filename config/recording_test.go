@@ -20,6 +20,8 @@ func TestRecordingConfig(t *testing.T) {
 		{"segment too short", "recording:\n  segment: 1s\n", Recording{}, "recording.segment: 1s: must be between 10s and 24h"},
 		{"pre-alarm too long", "recording:\n  pre_alarm: 10m\n", Recording{}, "recording.pre_alarm: 10m0s: must be between 0s and 5m"},
 		{"bare number", "recording:\n  segment: 600\n", Recording{}, "recording.segment"},
+		{"participants", "recording:\n  participants: true\n", Recording{Enabled: true, Segment: Duration(10 * time.Minute), PreAlarm: Duration(30 * time.Second), Participants: true}, ""},
+		{"participants without recording", "recording:\n  enabled: false\n  participants: true\n", Recording{}, "recording.participants: needs recording.enabled: true"},
 		{"unknown key", "recording:\n  prealarm: 30s\n", Recording{}, `unknown key "recording.prealarm"`},
 	}
 	for _, tt := range tests {

@@ -8,9 +8,11 @@ import (
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	source := p.sourceOf(receiver, remote.Kind())
 	up := newUpTrack(p, remote, source)
+	up.tap = up.newTap()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
+		up.tap.close()
 		return
 	}
 	p.ups = append(p.ups, up)
@@ -22,6 +24,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	go func() {
 		defer p.wg.Done()
 		up.run()
+		up.tap.close()
 		p.room.unpublish(up)
 		p.dropUpTrack(up)
 		p.log.Info("track ended", "source", source)

@@ -38,6 +38,9 @@ type Config struct {
 	// ConfigureTransport, when set, adds the transport settings of the
 	// server (shared media ports, public addresses) to the pion API.
 	ConfigureTransport func(*webrtc.SettingEngine) error
+	// OnPublishedTrack, when set, is asked for a sink of every track a
+	// participant publishes (recording); nil records nothing (tap.go).
+	OnPublishedTrack func(PublishedTrack) RTPSink
 }
 
 func (c *Config) setDefaults() {

@@ -33,6 +33,7 @@ type UpTrack struct {
 	downs atomic.Pointer[[]*DownTrack]
 
 	in, out flowCounters // written by run only
+	tap     *tap         // nil: not recorded (tap.go)
 
 	keyframeEvery   time.Duration
 	lastKeyframeReq atomic.Int64 // unix nanoseconds of the last PLI sent
@@ -61,6 +62,9 @@ func (u *UpTrack) run() {
 			return
 		}
 		u.in.add(n)
+		if u.tap != nil {
+			u.tap.offer(buf[:n])
+		}
 		downs := u.downs.Load()
 		if f.forward(buf[:n], downs) {
 			u.out.packets.Add(uint64(len(*downs)))

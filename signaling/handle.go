@@ -107,6 +107,7 @@ func (c *session) handleJoin(m inbound) bool {
 		Type: "joined", Self: self, Room: roomRef{room.ID, room.Name}, Participants: others,
 		Cameras: c.srv.roomCameras(room.ID), ICEServers: c.srv.iceServers(c.sessionID),
 		Chat: c.srv.chatHistory(room.ID, 0), Resume: resume, ResumeWindow: c.srv.ResumeWindow.Seconds(),
+		Recording: c.srv.recorded(room.ID),
 	})
 	peer, err := c.srv.SFU.Join(room.ID, self.ID, c, peerOptions(m.Codecs))
 	if err != nil {

@@ -60,6 +60,7 @@ type joinedMsg struct {
 	Chat         []chatMsg        `json:"chat"`          // the room's latest chat, oldest first
 	Resume       string           `json:"resume"`        // the key to resume this session
 	ResumeWindow float64          `json:"resume_window"` // seconds a cut session keeps its place
+	Recording    bool             `json:"recording"`     // what participants send is recorded
 }
 
 type cameraMsg struct {

@@ -70,6 +70,9 @@ type Server struct {
 	// ResumeWindow is how long a participant whose connection dropped keeps
 	// its place for a resume (default 30 s).
 	ResumeWindow time.Duration
+	// Recorded, when set, tells whether participants' media in a room is
+	// recorded; `joined` carries the answer (recording.go).
+	Recorded func(roomID string) bool
 
 	upgrader websocket.Upgrader
 	whep     *whepRegistry

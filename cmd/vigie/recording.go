@@ -46,13 +46,16 @@ func (s *server) startRecording(cfg config.Config, log *slog.Logger) error {
 	}
 	s.recorder = rec
 	s.cameras.SetTap(rec)
-	return nil
+	return s.startParticipantRecording(cfg, log)
 }
 
 // incidentRecorder is the recorder as incidents see it: nil when off.
 func (s *server) incidentRecorder() incident.Recorder {
 	if s.recorder == nil {
 		return nil
+	}
+	if s.participants != nil {
+		return incidentRecording{cameras: s.recorder, participants: s.participants}
 	}
 	return s.recorder
 }
@@ -63,6 +66,7 @@ func (s *server) closeRecording() {
 	if s.recorder != nil {
 		s.recorder.Close()
 	}
+	s.closeParticipantRecording()
 }
 
 // shareClip shares a pre-alarm clip in its incident's room, as a file

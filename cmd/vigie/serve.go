@@ -128,6 +128,8 @@ type server struct {
 	files     *sharedFiles // files.go
 
 	recorder *record.Recorder // nil when recording is off (recording.go)
+	// participants records participants' tracks; nil when off (partrec.go)
+	participants *record.Participants
 }
 
 func newServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*server, error) {
@@ -180,7 +182,8 @@ func (s *server) build(ctx context.Context, cfg config.Config, log *slog.Logger)
 	if err := s.openMediaPorts(); err != nil {
 		return err
 	}
-	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true, ConfigureTransport: s.net.ports.Apply}); err != nil {
+	if s.sfu, err = sfu.New(sfu.Config{Log: log, IncludeLoopback: true, ConfigureTransport: s.net.ports.Apply,
+		OnPublishedTrack: s.participantTrack}); err != nil {
 		return err
 	}
 	s.signaling = &signaling.Server{Log: log, SFU: s.sfu, Tokens: signer, Store: s.store, ICEServersFor: s.iceServersFor,

@@ -201,6 +201,7 @@ export class CallSession {
     this.chat.selfId = msg.self.id;
     this.chat.addAll(msg.chat || []);
     this.files.joined(msg.room?.id || '', msg.self);
+    byId('recording-notice').hidden = !msg.recording; // participants are told they are recorded
     // The server's word on the role wins over the pre-join page's.
     this.receiveOnly = isReceiveOnly(msg.self.role);
     this.controls.setReceiveOnly(this.receiveOnly);

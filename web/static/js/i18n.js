@@ -104,6 +104,7 @@ const strings = {
     'call.youSuffix': '{name} (you)',
     'call.unknown': 'Participant',
     'call.screenOf': 'Screen of {name}',
+    'call.recording': 'Recording',
 
     'controls.label': 'Call controls',
     'controls.mic': 'Mic',
@@ -279,6 +280,7 @@ const strings = {
     'call.youSuffix': '{name} (vous)',
     'call.unknown': 'Participant',
     'call.screenOf': 'Écran de {name}',
+    'call.recording': 'Enregistrement en cours',
 
     'controls.label': 'Commandes de l\u2019appel',
     'controls.mic': 'Micro',
