@@ -35,24 +35,8 @@ type publisher struct {
 
 func publish(t *testing.T, srv *server, token, name string) *publisher {
 	t.Helper()
-	d := websocket.Dialer{TLSClientConfig: trustServer(srv), HandshakeTimeout: 10 * time.Second}
-	conn, _, err := d.Dial("wss"+strings.TrimPrefix(srv.publicURL, "https")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pc.Close() })
+	conn, pc := dialRoomClient(t, srv)
+	var err error
 	p := &publisher{t: t, conn: conn, pc: pc}
 	if p.video, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "me"); err != nil {
 		t.Fatal(err)

@@ -39,24 +39,7 @@ type roomViewer struct {
 
 func joinRoom(t *testing.T, srv *server, token string) *roomViewer {
 	t.Helper()
-	d := websocket.Dialer{TLSClientConfig: trustServer(srv), HandshakeTimeout: 10 * time.Second}
-	conn, _, err := d.Dial("wss"+strings.TrimPrefix(srv.publicURL, "https")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pc.Close() })
+	conn, pc := dialRoomClient(t, srv)
 	v := &roomViewer{t: t, conn: conn, pc: pc, msgs: make(chan map[string]any, 1024),
 		tracks: map[string]string{}, rtp: map[string]*atomic.Int64{}, keys: map[string]bool{}}
 	pc.OnTrack(v.count)
