@@ -216,6 +216,13 @@ describe('recorded footage from the console to the room', () => {
       const statuses = watchStatuses(room.page);
       await room.join(ctx.server.linkURL({ url: new URL(href, ctx.server.url).href }), 'Opératrice');
       const page = room.page;
+      // Every control's word shows whole on the 360 px phone, in French (the longer language).
+      const cut = await page.evaluate(() => [...document.querySelectorAll('.control')]
+        .filter((b) => b.offsetParent)
+        .map((b) => b.querySelector('.control-label'))
+        .filter((l) => l.scrollWidth > l.clientWidth)
+        .map((l) => `${l.textContent} ${l.scrollWidth}/${l.clientWidth} px`));
+      assert.deepEqual(cut, [], 'control labels cut on a 360 px phone');
 
       // ---- the form's own checks, in words ----
       const start = await localTime(con, alarm - 2 * 60_000);
