@@ -221,6 +221,11 @@ func (k trackKind) isKey(frame []byte) bool {
 // syncEvery is how often a participant's file is synced to disk.
 const syncEvery = time.Second
 
+// participantRetry is how long a track whose file failed twice in a row
+// (a full disk, a folder it cannot make) waits before it tries a new file
+// again: meanwhile it asks the publisher for no keyframe and logs nothing.
+const participantRetry = 10 * time.Second
+
 // ParticipantTrack is one participant's track being recorded: the sfu's
 // RTPSink. Its methods are safe from any goroutine.
 type ParticipantTrack struct {
@@ -243,6 +248,8 @@ type ParticipantTrack struct {
 	lost      int  // frames given up
 	synced    time.Time
 	ts        unwrapper
+	failures  int       // files that failed since the last good sync; the first is logged
+	retryAt   time.Time // after two failures, no new file before then
 	// Video: padding-only packets seen (browsers probe bandwidth with
 	// them), by sequence number, and the last sequence number of the
 	// latest frame: a hole between two frames that is not padding is loss.
@@ -328,20 +335,23 @@ func (t *ParticipantTrack) sample(s *media.Sample) {
 	}
 	now := t.owner.cfg.Now()
 	if t.file == nil {
+		if now.Before(t.retryAt) {
+			return
+		}
 		if !key {
 			t.keyframe()
 			return
 		}
 		f, err := t.create(s.Data, pts, now)
 		if err != nil {
-			t.log.Error("participant's recording not started", "err", err)
+			t.failed(now, "participant's recording not started", err)
 			return
 		}
 		t.file, t.fileStart, t.synced = f, pts, now
 		return
 	}
 	if err := t.file.write(s.Data, pts, key, now); err != nil {
-		t.log.Error("participant's recording stopped, a new file starts at the next keyframe", "err", err)
+		t.failed(now, "participant's recording stopped, a new file starts at the next keyframe", err)
 		t.file.abandon()
 		t.file = nil
 		return
@@ -349,11 +359,30 @@ func (t *ParticipantTrack) sample(s *media.Sample) {
 	if now.Sub(t.synced) >= syncEvery {
 		t.synced = now
 		if err := t.file.sync(); err != nil {
-			t.log.Error("participant's recording stopped, a new file starts at the next keyframe", "err", err)
+			t.failed(now, "participant's recording stopped, a new file starts at the next keyframe", err)
 			t.file.abandon()
 			t.file = nil
+			return
+		}
+		if t.failures > 0 {
+			t.log.Info("participant's recording goes on", "failures", t.failures)
+			t.failures = 0
 		}
 	}
+}
+
+// failed counts a file that could not be written: the first failure is
+// logged and a new file tried at the next keyframe; after a second one in
+// a row (a full disk fails every file), the track waits participantRetry
+// between tries, without a log line or a keyframe request each time.
+// Called with t.mu.
+func (t *ParticipantTrack) failed(now time.Time, msg string, err error) {
+	t.failures++
+	if t.failures == 1 {
+		t.log.Error(msg, "err", err)
+		return
+	}
+	t.retryAt = now.Add(participantRetry)
 }
 
 // lostBefore tells whether a packet that was not padding is missing
