@@ -1,0 +1,46 @@
+package record
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// Duplicated packets (a retransmission of a packet that was only late, or
+// a duplicate on the network) that come after their frame was written are
+// neither loss nor a frame of their own: every frame is written once, in
+// order, and no keyframe is asked for.
+func TestParticipantTrackIgnoresDuplicates(t *testing.T) {
+	for _, c := range participantCases {
+		for _, after := range []int{1, 5, 40} {
+			t.Run(fmt.Sprintf("%s/%d_later", c.name, after), func(t *testing.T) {
+				frames := c.frames(t)
+				pkts := packetize(t, c.kind, frames)
+				var in []*rtp.Packet
+				for i, p := range pkts {
+					in = append(in, p)
+					if i >= after && i%11 == 0 {
+						in = append(in, pkts[i-after].Clone())
+					}
+				}
+				files, keyframes := recordTrack(t, c, time.Hour, in)
+				if len(files) != 1 {
+					t.Fatalf("files %v, want one", files)
+				}
+				want := clipSeconds(c, frames)
+				codec, secs := probeAny(t, files[0], c.kind == kindOpus)
+				if codec != c.codec || math.Abs(secs-want) > want/10 {
+					t.Fatalf("%s: %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
+				}
+				if c.kind.video() {
+					if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
+						t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
+					}
+				}
+			})
+		}
+	}
+}
