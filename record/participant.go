@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,10 +33,15 @@ type ParticipantsConfig struct {
 type Participants struct {
 	cfg ParticipantsConfig
 
-	mu     sync.Mutex
-	tracks map[*ParticipantTrack]struct{}
-	closed bool
+	mu      sync.Mutex
+	tracks  map[*ParticipantTrack]struct{}
+	stopped []string // the incidents stopped last, oldest first (maxStopped)
+	closed  bool
 }
+
+// maxStopped bounds the stopped incidents remembered: a track whose store
+// look-up saw its incident open just before Stop comes moments later.
+const maxStopped = 256
 
 // NewParticipants checks cfg and builds the recorder.
 func NewParticipants(cfg ParticipantsConfig) (*Participants, error) {
@@ -100,14 +106,25 @@ func (p *Participants) Track(info TrackInfo) *ParticipantTrack {
 	if p.closed {
 		return nil
 	}
+	if slices.Contains(p.stopped, info.Incident) {
+		log.Info("participant track not recorded: the incident's recording is stopped")
+		return nil
+	}
 	p.tracks[t] = struct{}{}
 	log.Info("recording participant's track", "codec", info.Codec.MimeType, "folder", t.dir)
 	return t
 }
 
 // Stop ends the recordings of an incident's participants: their files are
-// completed now, what the tracks send next is ignored.
+// completed now, what the tracks send next is ignored, and a track that
+// starts afterwards (its look-up raced with the close) is not recorded.
 func (p *Participants) Stop(incidentID string) {
+	p.mu.Lock()
+	if len(p.stopped) == maxStopped {
+		p.stopped = append(p.stopped[:0], p.stopped[1:]...)
+	}
+	p.stopped = append(p.stopped, incidentID)
+	p.mu.Unlock()
 	for _, t := range p.take(func(t *ParticipantTrack) bool { return t.incident == incidentID }) {
 		t.finish()
 	}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -112,5 +113,30 @@ func TestParticipantTrackFailingDiskLogsOnce(t *testing.T) {
 				t.Fatalf("%d errors logged, want 1: %q", n, logs.msgs)
 			}
 		})
+	}
+}
+
+// A track whose incident was stopped just before (its store look-up saw
+// the incident open, then the incident closed) is not recorded: its files
+// would come after the incident's were completed.
+func TestParticipantTrackAfterStopNotRecorded(t *testing.T) {
+	p, err := NewParticipants(ParticipantsConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	opus := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}}
+	p.Stop("i_1")
+	if tr := p.Track(TrackInfo{Incident: "i_1", Participant: "c_1", Codec: opus}); tr != nil {
+		t.Fatal("a track of a stopped incident is recorded")
+	}
+	if tr := p.Track(TrackInfo{Incident: "i_2", Participant: "c_2", Codec: opus}); tr == nil {
+		t.Fatal("a track of an incident still open is not recorded")
+	}
+	for i := range 2000 { // the incidents remembered stay few
+		p.Stop(fmt.Sprintf("other_%d", i))
+	}
+	if got := len(p.stopped); got > maxStopped {
+		t.Fatalf("%d stopped incidents remembered, want at most %d", got, maxStopped)
 	}
 }
