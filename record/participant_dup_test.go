@@ -44,3 +44,32 @@ func TestParticipantTrackIgnoresDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// RTP timestamps that wrap past 2^32 in the middle of a file change
+// nothing: one file, as long as the clip, every frame in it.
+func TestParticipantTrackTimestampWrap(t *testing.T) {
+	for _, c := range participantCases {
+		t.Run(c.name, func(t *testing.T) {
+			frames := c.frames(t)
+			pkts := packetize(t, c.kind, frames)
+			mid := frames[len(frames)/2].ts + 4000000000
+			for _, p := range pkts {
+				p.Timestamp -= mid // the clip's middle frame at 0
+			}
+			files, keyframes := recordTrack(t, c, time.Hour, pkts)
+			if len(files) != 1 {
+				t.Fatalf("files %v, want one", files)
+			}
+			want := clipSeconds(c, frames)
+			codec, secs := probeAny(t, files[0], c.kind == kindOpus)
+			if codec != c.codec || math.Abs(secs-want) > want/10 {
+				t.Fatalf("%s: %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
+			}
+			if c.kind.video() {
+				if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
+					t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
+				}
+			}
+		})
+	}
+}
