@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -37,6 +38,7 @@ type Participants struct {
 	tracks  map[*ParticipantTrack]struct{}
 	stopped []string // the incidents stopped last, oldest first (maxStopped)
 	closed  bool
+	ending  sync.WaitGroup // files being completed after Stop; Close waits for them
 }
 
 // maxStopped bounds the stopped incidents remembered: a track whose store
@@ -125,8 +127,11 @@ func (p *Participants) Stop(incidentID string) {
 	}
 	p.stopped = append(p.stopped, incidentID)
 	p.mu.Unlock()
+	// Completing a file syncs it to disk: not on the caller's goroutine,
+	// which closes the incident (incident.Recorder must not block).
 	for _, t := range p.take(func(t *ParticipantTrack) bool { return t.incident == incidentID }) {
-		t.finish()
+		t.ending.Store(true) // nothing written from now on
+		p.ending.Go(t.finish)
 	}
 }
 
@@ -138,6 +143,7 @@ func (p *Participants) Close() {
 	for _, t := range p.take(func(*ParticipantTrack) bool { return true }) {
 		t.finish()
 	}
+	p.ending.Wait()
 }
 
 func (p *Participants) take(match func(*ParticipantTrack) bool) []*ParticipantTrack {
@@ -257,6 +263,7 @@ type ParticipantTrack struct {
 	log      *slog.Logger
 
 	mu        sync.Mutex
+	ending    atomic.Bool // its incident stopped: packets are ignored while finish completes the file
 	stopped   bool
 	sb        *samplebuilder.SampleBuilder
 	file      participantFile // nil: none open
@@ -277,6 +284,9 @@ type ParticipantTrack struct {
 
 // WriteRTP takes one packet; it copies what it keeps.
 func (t *ParticipantTrack) WriteRTP(p *rtp.Packet) {
+	if t.ending.Load() {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
