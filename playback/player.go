@@ -115,13 +115,18 @@ func Start(ctx context.Context, opts Options) (*Player, error) {
 	}
 	p := &Player{opts: opts, log: opts.Log, base: opts.From, basePTS: -1, at: opts.From, needKey: true, outLast: -1,
 		done: make(chan struct{})}
-	c, err := p.connect(ctx, opts.Source)
+	c, release, err := p.connect(ctx, opts.Source)
 	if err != nil {
 		return nil, err
 	}
 	if err := p.play(c, opts.From); err != nil {
+		release()
 		c.Close()
-		return nil, err
+		return nil, ctxOr(ctx, err)
+	}
+	if !release() { // ctx ended: the session is closed
+		c.Close()
+		return nil, fmt.Errorf("playback: play: %w", ctx.Err())
 	}
 	p.client = c
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -129,14 +134,17 @@ func Start(ctx context.Context, opts Options) (*Player, error) {
 	return p, nil
 }
 
-// connect opens a session on src and sets up its H.264 video, not playing yet.
-func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, error) {
+// connect opens a session on src and sets up its H.264 video, not playing
+// yet. Until release is called, ending ctx closes the session, so that a
+// recorder that accepts the connection and never answers holds nobody for
+// the read timeout; release reports false when ctx ended first.
+func (p *Player) connect(ctx context.Context, src Source) (c *gortsplib.Client, release func() bool, err error) {
 	u, err := base.ParseURL(src.URL)
 	if err != nil {
-		return nil, fmt.Errorf("playback: url: %w", err)
+		return nil, nil, fmt.Errorf("playback: url: %w", err)
 	}
 	tcp := gortsplib.ProtocolTCP
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
+	c = &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
 		// A recorder's sequence numbers jump over a pause: not worth more than a debug line.
 		OnPacketsLost: func(lost uint64) { p.log.Debug("playback: RTP packets lost", "count", lost) },
 		OnDecodeError: func(err error) { p.log.Debug("playback: RTP decode error", "err", err) },
@@ -145,16 +153,27 @@ func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, er
 		c.OnRequest = func(req *base.Request) { req.Header["Require"] = base.HeaderValue{"onvif-replay"} }
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.Start(); err != nil {
-		return nil, fmt.Errorf("playback: connect %s: %w", u.Host, err)
+		return nil, nil, fmt.Errorf("playback: connect %s: %w", u.Host, err)
 	}
+	release = context.AfterFunc(ctx, c.Close)
 	if err := p.setup(c, u); err != nil {
+		release()
 		c.Close()
-		return nil, err
+		return nil, nil, ctxOr(ctx, err)
 	}
-	return c, nil
+	return c, release, nil
+}
+
+// ctxOr returns ctx's error, with err's text, when ctx ended (the session
+// failed because it was closed), else err.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
 }
 
 func (p *Player) setup(c *gortsplib.Client, u *base.URL) error {

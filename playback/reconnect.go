@@ -82,10 +82,11 @@ func (p *Player) resumeSession() (*gortsplib.Client, error) {
 			return nil, err
 		}
 	}
-	c, err := p.connect(p.ctx, src)
+	c, release, err := p.connect(p.ctx, src)
 	if err != nil {
 		return nil, err
 	}
+	defer release() // Close ends p.ctx: it closes c until c is p.client
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
 	p.mu.Lock()
