@@ -85,10 +85,14 @@ type Service struct {
 	cams map[string]config.Camera
 	zone *time.Location // of clip names
 
-	mu      sync.Mutex
-	running map[string]*running
-	closed  bool
-	wg      sync.WaitGroup
+	ctx    context.Context // ends with Close: starts in progress give up
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	running  map[string]*running
+	starting int // Starts in progress: they count towards Max
+	closed   bool
+	wg       sync.WaitGroup // reporters, stops and Starts in progress
 }
 
 type running struct {
@@ -126,7 +130,8 @@ func NewService(cfg ServiceConfig) *Service {
 	if err != nil {
 		zone = time.UTC
 	}
-	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}, ctx: ctx, cancel: cancel}
 }
 
 // StopRoom stops the playbacks shown in a room (its incident closed);
@@ -165,11 +170,22 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 		return "", err
 	}
 	s.mu.Lock()
-	if s.closed || len(s.running) >= s.cfg.Max {
+	if s.closed || len(s.running)+s.starting >= s.cfg.Max {
 		s.mu.Unlock()
 		return "", ErrTooMany
 	}
+	s.starting++ // hold the place while the recorder answers
+	s.wg.Add(1)  // Close waits for this Start
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.starting--
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
 	id := newID()
 	track := TrackOf(camera, id)
 	feed, err := sfu.NewFeed(sfu.FeedConfig{Camera: track, Codec: webrtc.RTPCodecCapability{
@@ -308,10 +324,12 @@ func (s *Service) end(r *running) {
 	})
 }
 
-// Close stops every playback and waits for the reporters.
+// Close stops every playback, ends the Starts in progress and waits for
+// them and the reporters.
 func (s *Service) Close() {
 	s.mu.Lock()
 	s.closed = true
+	s.cancel()
 	all := s.running
 	s.running = map[string]*running{}
 	s.mu.Unlock()

@@ -1,0 +1,73 @@
+package playback
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"vigie/camsim"
+	"vigie/config"
+	"vigie/sfu"
+)
+
+// Closing the service ends a Start held by a silent recorder and waits
+// for it: nothing is left connecting once Close returns.
+func TestServiceCloseDuringSilentStart(t *testing.T) {
+	rec := startSilent(t)
+	svc, _ := startFake(t, nil, config.Camera{ID: "cour", PlaybackURL: rec.url()}, nil)
+	from := time.Date(2026, 12, 4, 14, 2, 10, 0, time.UTC)
+	started := make(chan error, 1)
+	go func() {
+		_, err := svc.Start(t.Context(), "inc1", "room1", "op", "cour", from, from.Add(time.Minute))
+		started <- err
+	}()
+	waitFor(t, 5*time.Second, "the connection", func() bool { return rec.count() > 0 })
+	within(t, 2*time.Second, "Close during a Start", svc.Close)
+	select {
+	case err := <-started:
+		if err == nil {
+			t.Fatal("Start on a silent recorder succeeded")
+		}
+	default:
+		t.Fatal("Close returned while a Start was still connecting")
+	}
+}
+
+// A Start still connecting holds its place: with Max 1, a second one is
+// refused meanwhile.
+func TestServiceMaxCountsStartsInProgress(t *testing.T) {
+	sim, err := camsim.Start(t.Context(), camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"main"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	rec := startSilent(t)
+	fake := &fakeRoom{attached: map[*sfu.Feed]string{}}
+	svc := NewService(ServiceConfig{Cameras: []config.Camera{{ID: "slow", PlaybackURL: rec.url()}, {ID: "cour", PlaybackURL: sim.URL("playback")}},
+		Rooms: fake, Signaling: fake, Timeline: fake, Max: 1})
+	t.Cleanup(svc.Close)
+	from := time.Date(2026, 12, 4, 14, 2, 10, 0, time.UTC)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	slow := make(chan error, 1)
+	go func() {
+		_, err := svc.Start(ctx, "inc1", "room1", "op", "slow", from, from.Add(time.Minute))
+		slow <- err
+	}()
+	waitFor(t, 5*time.Second, "the slow connection", func() bool { return rec.count() > 0 })
+	if _, err := svc.Start(t.Context(), "inc1", "room1", "op", "cour", from, from.Add(time.Minute)); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("second Start while the first connects: %v, want ErrTooMany", err)
+	}
+	cancel()
+	if err := <-slow; err == nil {
+		t.Fatal("the cancelled Start succeeded")
+	}
+	id, err := svc.Start(t.Context(), "inc1", "room1", "op", "cour", from, from.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("Start once the slot is free: %v", err)
+	}
+	if err := svc.Stop(t.Context(), id, "op"); err != nil {
+		t.Fatal(err)
+	}
+}
