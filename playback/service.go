@@ -74,7 +74,7 @@ var (
 	ErrNotFound  = errors.New("playback: no such playback")
 	ErrNoCamera  = errors.New("playback: unknown camera or camera without playback_url")
 	ErrTooMany   = errors.New("playback: too many playbacks")
-	ErrBadRange  = errors.New("playback: bad range")
+	ErrBadRange  = errors.New("playback: bad range") // from in the future, not before to, or more than a day
 	maxRangeSpan = 24 * time.Hour
 )
 
@@ -162,7 +162,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	if !ok {
 		return "", ErrNoCamera
 	}
-	if !to.After(from) || to.Sub(from) > maxRangeSpan {
+	if !to.After(from) || to.Sub(from) > maxRangeSpan || from.After(time.Now()) {
 		return "", ErrBadRange
 	}
 	src, err := SourceFor(cam, from, to)
