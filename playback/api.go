@@ -156,6 +156,8 @@ func writeServiceError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusBadRequest, "bad_request", "unknown camera, or a camera without recorded footage (playback_url)")
 	case errors.Is(err, ErrBadRange):
 		writeError(w, http.StatusBadRequest, "bad_request", "from must be in the past and before to, at most 24 h apart")
+	case errors.Is(err, ErrRoomClosed):
+		writeError(w, http.StatusConflict, "conflict", "the incident is closed")
 	case errors.Is(err, ErrTooMany):
 		writeError(w, http.StatusTooManyRequests, "too_many_playbacks", "too many recordings are playing: stop one first")
 	case errors.Is(err, ErrNoFootage):

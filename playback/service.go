@@ -71,11 +71,12 @@ type StatusMessage struct {
 
 // Errors of the Service.
 var (
-	ErrNotFound  = errors.New("playback: no such playback")
-	ErrNoCamera  = errors.New("playback: unknown camera or camera without playback_url")
-	ErrTooMany   = errors.New("playback: too many playbacks")
-	ErrBadRange  = errors.New("playback: bad range") // from in the future, not before to, or more than a day
-	maxRangeSpan = 24 * time.Hour
+	ErrNotFound   = errors.New("playback: no such playback")
+	ErrNoCamera   = errors.New("playback: unknown camera or camera without playback_url")
+	ErrTooMany    = errors.New("playback: too many playbacks")
+	ErrRoomClosed = errors.New("playback: the incident closed meanwhile")
+	ErrBadRange   = errors.New("playback: bad range") // from in the future, not before to, or more than a day
+	maxRangeSpan  = 24 * time.Hour
 )
 
 // Service runs the recorded playbacks shown in incident rooms.
@@ -90,9 +91,17 @@ type Service struct {
 
 	mu       sync.Mutex
 	running  map[string]*running
-	starting int // Starts in progress: they count towards Max
+	starting map[*starting]struct{} // Starts in progress: they count towards Max
 	closed   bool
 	wg       sync.WaitGroup // reporters, stops and Starts in progress
+}
+
+// starting is a Start in progress, between the check of the limit and
+// the playback running in its room.
+type starting struct {
+	room    string
+	cancel  context.CancelFunc
+	stopped bool // StopRoom: the incident closed meanwhile; guarded by Service.mu
 }
 
 type running struct {
@@ -131,13 +140,20 @@ func NewService(cfg ServiceConfig) *Service {
 		zone = time.UTC
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}, ctx: ctx, cancel: cancel}
+	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{},
+		starting: map[*starting]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
 // StopRoom stops the playbacks shown in a room (its incident closed);
 // reason goes on the timeline.
 func (s *Service) StopRoom(ctx context.Context, room, reason string) {
 	s.mu.Lock()
+	for st := range s.starting {
+		if st.room == room {
+			st.stopped = true
+			st.cancel()
+		}
+	}
 	var ids []string
 	for id, r := range s.running {
 		if r.room == room {
@@ -169,23 +185,24 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	if err != nil {
 		return "", err
 	}
-	s.mu.Lock()
-	if s.closed || len(s.running)+s.starting >= s.cfg.Max {
-		s.mu.Unlock()
-		return "", ErrTooMany
-	}
-	s.starting++ // hold the place while the recorder answers
-	s.wg.Add(1)  // Close waits for this Start
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.starting--
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(s.ctx, cancel)()
+	st := &starting{room: room, cancel: cancel}
+	s.mu.Lock()
+	if s.closed || len(s.running)+len(s.starting) >= s.cfg.Max {
+		s.mu.Unlock()
+		return "", ErrTooMany
+	}
+	s.starting[st] = struct{}{} // hold the place while the recorder answers
+	s.wg.Add(1)                 // Close waits for this Start
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.starting, st)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
 	id := newID()
 	track := TrackOf(camera, id)
 	feed, err := sfu.NewFeed(sfu.FeedConfig{Camera: track, Codec: webrtc.RTPCodecCapability{
@@ -201,7 +218,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 		SourceAt: func(at time.Time) (Source, error) { return SourceFor(cam, at, to) },
 		OnLost:   func(err error) { lost <- err }, GiveUp: s.cfg.GiveUp})
 	if err != nil {
-		return "", err
+		return "", s.startError(st, err)
 	}
 	if err := s.cfg.Rooms.AttachFeed(room, feed); err != nil {
 		p.Close()
@@ -210,17 +227,29 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	r := &running{id: id, incident: incident, room: room, camera: camera, track: track,
 		from: from, to: to, player: p, feed: feed, kept: kept, started: time.Now(), lost: lost, stop: make(chan struct{}), reported: make(chan struct{})}
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || st.stopped {
 		s.mu.Unlock()
 		s.cfg.Rooms.DetachFeed(room, feed)
 		p.Close()
-		return "", ErrTooMany
+		return "", s.startError(st, ErrTooMany)
 	}
+	delete(s.starting, st)
 	s.running[id] = r
 	s.wg.Go(func() { s.report(r) })
 	s.mu.Unlock()
 	s.timeline(ctx, r, "playback_started", actor, "")
 	return id, nil
+}
+
+// startError is ErrRoomClosed when the incident closed during the Start
+// st, else err.
+func (s *Service) startError(st *starting, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.stopped {
+		return ErrRoomClosed
+	}
+	return err
 }
 
 // report broadcasts playback_status every period and stops the playback at its end.

@@ -71,3 +71,30 @@ func TestServiceMaxCountsStartsInProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The incident closes (StopRoom) while a Start is between the recorder's
+// answer and the room: the Start is refused and leaves nothing playing in
+// the closed incident's room.
+func TestStopRoomDuringStart(t *testing.T) {
+	sim, err := camsim.Start(t.Context(), camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"main"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	var svc *Service
+	svc, fake := startFake(t, sim, config.Camera{ID: "cour", PlaybackURL: sim.URL("playback")}, nil)
+	fake.onAttach = func(room string) { svc.StopRoom(context.Background(), room, "incident closed") }
+	from := time.Date(2026, 12, 4, 14, 2, 10, 0, time.UTC)
+	_, err = svc.Start(t.Context(), "inc1", "room1", "op", "cour", from, from.Add(time.Minute))
+	if !errors.Is(err, ErrRoomClosed) {
+		t.Fatalf("Start while the incident closes: %v, want ErrRoomClosed", err)
+	}
+	if got := svc.List("inc1"); len(got) != 0 {
+		t.Fatalf("playing after the incident closed: %+v", got)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.attached) != 0 {
+		t.Fatalf("%d feeds left in the closed incident's room", len(fake.attached))
+	}
+}
