@@ -29,6 +29,9 @@ import (
 
 const clockLayout = "20060102T150405Z"
 
+// ErrClosed is returned by Pause and Resume once Close was called.
+var ErrClosed = errors.New("playback: player closed")
+
 // Source is where and how a recorded range is asked for.
 type Source struct {
 	URL   string // RTSP URL, template placeholders filled
@@ -292,6 +295,9 @@ func (p *Player) Paused() bool {
 func (p *Player) Pause() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
+	if p.ctx.Err() != nil {
+		return ErrClosed
+	}
 	p.mu.Lock()
 	if p.paused {
 		p.mu.Unlock()
@@ -304,6 +310,9 @@ func (p *Player) Pause() error {
 		return nil // reconnecting: the new session will wait for Resume
 	}
 	if _, err := c.Pause(); err != nil {
+		if p.ctx.Err() != nil {
+			return ErrClosed
+		}
 		p.log.Warn("playback: pause refused, reconnecting", "err", err)
 		c.Close()
 	}
@@ -315,6 +324,9 @@ func (p *Player) Pause() error {
 func (p *Player) Resume() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
+	if p.ctx.Err() != nil {
+		return ErrClosed
+	}
 	p.mu.Lock()
 	if !p.paused {
 		p.mu.Unlock()
@@ -327,6 +339,9 @@ func (p *Player) Resume() error {
 		return nil // reconnecting: the new session plays from the clock
 	}
 	if err := p.play(c, from); err != nil {
+		if p.ctx.Err() != nil {
+			return ErrClosed
+		}
 		p.log.Warn("playback: resume refused, reconnecting", "err", err)
 		c.Close()
 	}

@@ -112,6 +112,8 @@ type running struct {
 	kept                              *record.ClipBuffer
 	started                           time.Time
 	clipMu                            sync.Mutex
+	mu                                sync.Mutex // orders Pause's and Resume's status before the stopped one
+	stopped                           bool       // guarded by mu
 	lost                              chan error // the player gave up reconnecting
 	stop                              chan struct{}
 	reported                          chan struct{} // closed when report returns
@@ -302,7 +304,12 @@ func (s *Service) Pause(ctx context.Context, id, actor string) error {
 		return err
 	}
 	if err := r.player.Pause(); err != nil {
-		return err
+		return notFoundIfClosed(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrNotFound
 	}
 	r.feed.Hold(true)
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePaused))
@@ -318,10 +325,23 @@ func (s *Service) Resume(ctx context.Context, id, actor string) error {
 	r.feed.Hold(false)
 	if err := r.player.Resume(); err != nil {
 		r.feed.Hold(r.player.Paused())
-		return err
+		return notFoundIfClosed(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrNotFound
 	}
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePlaying))
 	return nil
+}
+
+// notFoundIfClosed is ErrNotFound for a player stopped meanwhile, else err.
+func notFoundIfClosed(err error) error {
+	if errors.Is(err, ErrClosed) {
+		return ErrNotFound
+	}
+	return err
 }
 
 // Stop ends a playback and withdraws its track from the room.
@@ -346,6 +366,9 @@ func (s *Service) stop(ctx context.Context, id, actor, reason string) error {
 
 func (s *Service) end(r *running) {
 	r.once.Do(func() {
+		r.mu.Lock()
+		r.stopped = true // no Pause or Resume status from now on
+		r.mu.Unlock()
 		close(r.stop)
 		<-r.reported // no playing status after the stopped one
 		r.player.Close()

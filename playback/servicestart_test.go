@@ -3,6 +3,8 @@ package playback
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +98,70 @@ func TestStopRoomDuringStart(t *testing.T) {
 	defer fake.mu.Unlock()
 	if len(fake.attached) != 0 {
 		t.Fatalf("%d feeds left in the closed incident's room", len(fake.attached))
+	}
+}
+
+// blockedIn polls the goroutines' stacks until one is waiting in fn.
+func blockedIn(t *testing.T, fn string) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	waitFor(t, 5*time.Second, "a goroutine waiting in "+fn, func() bool {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if strings.Contains(g, "sync.(*Mutex).Lock") && strings.Contains(g, fn) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// A Pause or Resume that was already on its way when the playback
+// stopped answers "no such playback" and sends no status after the
+// stopped one.
+func TestPauseResumeRacingStop(t *testing.T) {
+	sim, err := camsim.Start(t.Context(), camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"main"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	svc, fake := startFake(t, sim, config.Camera{ID: "cour", PlaybackURL: sim.URL("playback")}, func(c *ServiceConfig) { c.Every = time.Hour })
+	from := time.Date(2026, 12, 4, 14, 2, 10, 0, time.UTC)
+	for _, action := range []string{"pause", "resume"} {
+		t.Run(action, func(t *testing.T) {
+			id, err := svc.Start(t.Context(), "inc1", "room1", "op", "cour", from, from.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := svc.get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if action == "resume" {
+				if err := svc.Pause(t.Context(), id, "op"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.player.playLock.Lock() // hold the action between the lookup and the player
+			done := make(chan error, 1)
+			go func() {
+				if action == "pause" {
+					done <- svc.Pause(t.Context(), id, "op")
+				} else {
+					done <- svc.Resume(t.Context(), id, "op")
+				}
+			}()
+			blockedIn(t, "(*Player)."+strings.ToUpper(action[:1])+action[1:])
+			if err := svc.Stop(t.Context(), id, "op"); err != nil {
+				t.Fatal(err)
+			}
+			r.player.playLock.Unlock()
+			if err := <-done; !errors.Is(err, ErrNotFound) {
+				t.Fatalf("%s after the stop: %v, want ErrNotFound", action, err)
+			}
+			if m, _ := fake.last(); m.ID != id || m.State != StateStopped {
+				t.Fatalf("last status %+v, want stopped", m)
+			}
+		})
 	}
 }
