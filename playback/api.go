@@ -57,7 +57,9 @@ func (a *API) Routes(mux *http.ServeMux, auth func(http.HandlerFunc) http.Handle
 // ServeStart starts a playback in an open incident's room.
 func (a *API) ServeStart(w http.ResponseWriter, r *http.Request, incident, actor string) {
 	var req startRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil || req.Camera == "" {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.Camera == "" {
 		writeError(w, http.StatusBadRequest, "bad_request", `body must be {"camera", "from", "to"} with RFC 3339 times`)
 		return
 	}
