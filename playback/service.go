@@ -131,6 +131,9 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.Max <= 0 {
 		cfg.Max = 8
 	}
+	if cfg.GiveUp <= 0 {
+		cfg.GiveUp = time.Minute
+	}
 	cams := map[string]config.Camera{}
 	for _, c := range cfg.Cameras {
 		if c.PlaybackURL != "" {
@@ -263,8 +266,9 @@ func (s *Service) report(r *running) {
 		select {
 		case <-r.stop:
 			return
-		case err := <-r.lost:
-			reason := "recorder unreachable: " + err.Error()
+		case <-r.lost:
+			// The cause (refused, timed out...) is in the player's log.
+			reason := fmt.Sprintf("recorder unreachable for %d s", int(s.cfg.GiveUp.Round(time.Second)/time.Second))
 			s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", reason) })
 			return
 		case <-t.C:
