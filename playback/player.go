@@ -76,9 +76,12 @@ type Options struct {
 	SourceAt func(at time.Time) (Source, error)
 	// OnLost is called, once and on the player's goroutine, when the
 	// recorder stayed unreachable for GiveUp; the player has stopped.
-	OnLost  func(err error)
-	Backoff []time.Duration // reconnection delays, the last repeating; 0.5, 1, 2, 4, 5 s when nil
-	GiveUp  time.Duration   // 60 s when 0
+	OnLost func(err error)
+	// KeepAlive is how often a paused session is kept alive with OPTIONS;
+	// 20 s when 0.
+	KeepAlive time.Duration
+	Backoff   []time.Duration // reconnection delays, the last repeating; 0.5, 1, 2, 4, 5 s when nil
+	GiveUp    time.Duration   // 60 s when 0
 }
 
 // Player is one playing recorded range.
@@ -115,6 +118,9 @@ func Start(ctx context.Context, opts Options) (*Player, error) {
 	}
 	if opts.GiveUp <= 0 {
 		opts.GiveUp = time.Minute
+	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 20 * time.Second
 	}
 	p := &Player{opts: opts, log: opts.Log, base: opts.From, basePTS: -1, at: opts.From, needKey: true, outLast: -1,
 		done: make(chan struct{})}
