@@ -37,7 +37,7 @@ func listen(addr string, cams []*camera, cfg Config, log *slog.Logger, pb *playb
 		sessions: make(map[*gortsplib.ServerSession]struct{}),
 		conns:    make(map[*gortsplib.ServerConn]struct{}),
 	}
-	l.rtsp = &gortsplib.Server{Handler: l, RTSPAddress: addr}
+	l.rtsp = &gortsplib.Server{Handler: l, RTSPAddress: addr, IdleTimeout: cfg.IdleTimeout}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.rtsp.Start(); err != nil {

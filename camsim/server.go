@@ -33,6 +33,9 @@ type Config struct {
 	// less memory.
 	Paths []string
 	Log   *slog.Logger
+	// IdleTimeout is how long a session may go without a request (a paused
+	// recording) before the server drops it; 60 s when 0.
+	IdleTimeout time.Duration
 }
 
 // ErrClosed is returned by Restart once the server is closed.

@@ -16,7 +16,7 @@ describe('recorded-footage errors in words', () => {
   const cases = [
     { name: 'recorder unreachable', err: new ApiError(502, 'recorder_unreachable', 'the recorder is unreachable or refused: dial tcp: connection refused'), want: /^L'enregistreur est injoignable/ },
     { name: 'too many playbacks', err: new ApiError(429, 'too_many_playbacks', 'too many recordings are playing: stop one first'), want: /^Trop d'enregistrements sont lus/ },
-    { name: 'bad range', err: new ApiError(400, 'bad_request', 'from must be before to, at most 24 h apart'), want: /^L'enregistreur ne peut pas lire cette plage/ },
+    { name: 'bad range', err: new ApiError(400, 'bad_request', 'from must be in the past and before to, at most 24 h apart'), want: /^L'enregistreur ne peut pas lire cette plage/ },
     { name: 'camera of another site', err: new ApiError(400, 'bad_request', 'camera quai is not a camera of this incident\'s site'), want: /^Cette caméra n'a pas d'enregistreur/ },
     { name: 'camera without recorder', err: new ApiError(400, 'bad_request', 'unknown camera, or a camera without recorded footage (playback_url)'), want: /^Cette caméra/ },
     { name: 'incident closed', err: new ApiError(409, 'conflict', 'the incident is closed'), want: /^Cet incident est clos/ },

@@ -57,7 +57,9 @@ func (a *API) Routes(mux *http.ServeMux, auth func(http.HandlerFunc) http.Handle
 // ServeStart starts a playback in an open incident's room.
 func (a *API) ServeStart(w http.ResponseWriter, r *http.Request, incident, actor string) {
 	var req startRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil || req.Camera == "" {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.Camera == "" {
 		writeError(w, http.StatusBadRequest, "bad_request", `body must be {"camera", "from", "to"} with RFC 3339 times`)
 		return
 	}
@@ -155,7 +157,9 @@ func writeServiceError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrNoCamera):
 		writeError(w, http.StatusBadRequest, "bad_request", "unknown camera, or a camera without recorded footage (playback_url)")
 	case errors.Is(err, ErrBadRange):
-		writeError(w, http.StatusBadRequest, "bad_request", "from must be before to, at most 24 h apart")
+		writeError(w, http.StatusBadRequest, "bad_request", "from must be in the past and before to, at most 24 h apart")
+	case errors.Is(err, ErrRoomClosed):
+		writeError(w, http.StatusConflict, "conflict", "the incident is closed")
 	case errors.Is(err, ErrTooMany):
 		writeError(w, http.StatusTooManyRequests, "too_many_playbacks", "too many recordings are playing: stop one first")
 	case errors.Is(err, ErrNoFootage):

@@ -76,6 +76,10 @@ func TestAPI(t *testing.T) {
 		{"unknown camera", "/api/v1/incidents/i1/playback", strings.Replace(good, "cour", "x", 1), "k", http.StatusBadRequest, "bad_request"},
 		{"camera of another site", "/api/v1/incidents/i3/playback", good, "k", http.StatusBadRequest, "bad_request"},
 		{"reversed", "/api/v1/incidents/i1/playback", `{"camera":"cour","from":"2026-12-04T14:05:10Z","to":"2026-12-04T14:02:10Z"}`, "k", http.StatusBadRequest, "bad_request"},
+		{"from in the future", "/api/v1/incidents/i1/playback", `{"camera":"cour","from":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) +
+			`","to":"` + time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339) + `"}`, "k", http.StatusBadRequest, "bad_request"},
+		{"unknown field", "/api/v1/incidents/i1/playback", strings.Replace(good, `}`, `,"speed":4}`, 1), "k", http.StatusBadRequest, "bad_request"},
+		{"no times", "/api/v1/incidents/i1/playback", `{"camera":"cour"}`, "k", http.StatusBadRequest, "bad_request"},
 		{"unknown playback", "/api/v1/incidents/i1/playback/zz/stop", "", "k", http.StatusNotFound, "not_found"},
 		{"list without key", "GET /api/v1/incidents/i1/playback", "", "", http.StatusUnauthorized, ""},
 		{"list of no incident", "GET /api/v1/incidents/nope/playback", "", "k", http.StatusNotFound, "not_found"},

@@ -29,6 +29,9 @@ import (
 
 const clockLayout = "20060102T150405Z"
 
+// ErrClosed is returned by Pause and Resume once Close was called.
+var ErrClosed = errors.New("playback: player closed")
+
 // Source is where and how a recorded range is asked for.
 type Source struct {
 	URL   string // RTSP URL, template placeholders filled
@@ -73,9 +76,12 @@ type Options struct {
 	SourceAt func(at time.Time) (Source, error)
 	// OnLost is called, once and on the player's goroutine, when the
 	// recorder stayed unreachable for GiveUp; the player has stopped.
-	OnLost  func(err error)
-	Backoff []time.Duration // reconnection delays, the last repeating; 0.5, 1, 2, 4, 5 s when nil
-	GiveUp  time.Duration   // 60 s when 0
+	OnLost func(err error)
+	// KeepAlive is how often a paused session is kept alive with OPTIONS;
+	// 20 s when 0.
+	KeepAlive time.Duration
+	Backoff   []time.Duration // reconnection delays, the last repeating; 0.5, 1, 2, 4, 5 s when nil
+	GiveUp    time.Duration   // 60 s when 0
 }
 
 // Player is one playing recorded range.
@@ -113,15 +119,23 @@ func Start(ctx context.Context, opts Options) (*Player, error) {
 	if opts.GiveUp <= 0 {
 		opts.GiveUp = time.Minute
 	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 20 * time.Second
+	}
 	p := &Player{opts: opts, log: opts.Log, base: opts.From, basePTS: -1, at: opts.From, needKey: true, outLast: -1,
 		done: make(chan struct{})}
-	c, err := p.connect(ctx, opts.Source)
+	c, release, err := p.connect(ctx, opts.Source)
 	if err != nil {
 		return nil, err
 	}
 	if err := p.play(c, opts.From); err != nil {
+		release()
 		c.Close()
-		return nil, err
+		return nil, ctxOr(ctx, err)
+	}
+	if !release() { // ctx ended: the session is closed
+		c.Close()
+		return nil, fmt.Errorf("playback: play: %w", ctx.Err())
 	}
 	p.client = c
 	p.ctx, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -129,14 +143,17 @@ func Start(ctx context.Context, opts Options) (*Player, error) {
 	return p, nil
 }
 
-// connect opens a session on src and sets up its H.264 video, not playing yet.
-func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, error) {
+// connect opens a session on src and sets up its H.264 video, not playing
+// yet. Until release is called, ending ctx closes the session, so that a
+// recorder that accepts the connection and never answers holds nobody for
+// the read timeout; release reports false when ctx ended first.
+func (p *Player) connect(ctx context.Context, src Source) (c *gortsplib.Client, release func() bool, err error) {
 	u, err := base.ParseURL(src.URL)
 	if err != nil {
-		return nil, fmt.Errorf("playback: url: %w", err)
+		return nil, nil, fmt.Errorf("playback: url: %w", err)
 	}
 	tcp := gortsplib.ProtocolTCP
-	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
+	c = &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
 		// A recorder's sequence numbers jump over a pause: not worth more than a debug line.
 		OnPacketsLost: func(lost uint64) { p.log.Debug("playback: RTP packets lost", "count", lost) },
 		OnDecodeError: func(err error) { p.log.Debug("playback: RTP decode error", "err", err) },
@@ -145,16 +162,27 @@ func (p *Player) connect(ctx context.Context, src Source) (*gortsplib.Client, er
 		c.OnRequest = func(req *base.Request) { req.Header["Require"] = base.HeaderValue{"onvif-replay"} }
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.Start(); err != nil {
-		return nil, fmt.Errorf("playback: connect %s: %w", u.Host, err)
+		return nil, nil, fmt.Errorf("playback: connect %s: %w", u.Host, err)
 	}
+	release = context.AfterFunc(ctx, c.Close)
 	if err := p.setup(c, u); err != nil {
+		release()
 		c.Close()
-		return nil, err
+		return nil, nil, ctxOr(ctx, err)
 	}
-	return c, nil
+	return c, release, nil
+}
+
+// ctxOr returns ctx's error, with err's text, when ctx ended (the session
+// failed because it was closed), else err.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
 }
 
 func (p *Player) setup(c *gortsplib.Client, u *base.URL) error {
@@ -273,6 +301,9 @@ func (p *Player) Paused() bool {
 func (p *Player) Pause() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
+	if p.ctx.Err() != nil {
+		return ErrClosed
+	}
 	p.mu.Lock()
 	if p.paused {
 		p.mu.Unlock()
@@ -285,6 +316,9 @@ func (p *Player) Pause() error {
 		return nil // reconnecting: the new session will wait for Resume
 	}
 	if _, err := c.Pause(); err != nil {
+		if p.ctx.Err() != nil {
+			return ErrClosed
+		}
 		p.log.Warn("playback: pause refused, reconnecting", "err", err)
 		c.Close()
 	}
@@ -296,6 +330,9 @@ func (p *Player) Pause() error {
 func (p *Player) Resume() error {
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
+	if p.ctx.Err() != nil {
+		return ErrClosed
+	}
 	p.mu.Lock()
 	if !p.paused {
 		p.mu.Unlock()
@@ -308,6 +345,9 @@ func (p *Player) Resume() error {
 		return nil // reconnecting: the new session plays from the clock
 	}
 	if err := p.play(c, from); err != nil {
+		if p.ctx.Err() != nil {
+			return ErrClosed
+		}
 		p.log.Warn("playback: resume refused, reconnecting", "err", err)
 		c.Close()
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
 )
 
 // keepUp waits on the session and, when the recorder drops it (a restart,
@@ -14,7 +15,7 @@ import (
 func (p *Player) keepUp(c *gortsplib.Client) {
 	defer close(p.done)
 	for {
-		err := c.Wait()
+		err := p.wait(c)
 		if p.ctx.Err() != nil {
 			return
 		}
@@ -39,6 +40,32 @@ func (p *Player) keepUp(c *gortsplib.Client) {
 			return
 		}
 		p.log.Info("playback: the recorder is back", "recorded_at", at)
+	}
+}
+
+// wait waits for session c to end. While the player is paused it sends
+// OPTIONS every KeepAlive: the RTSP library sends keepalives only while
+// playing, and a recorder drops a session left without requests (60 s for
+// many), which would make a paused playback reconnect again and again.
+func (p *Player) wait(c *gortsplib.Client) error {
+	ended := make(chan error, 1)
+	go func() { ended <- c.Wait() }()
+	t := time.NewTicker(p.opts.KeepAlive)
+	defer t.Stop()
+	u, err := base.ParseURL(p.opts.Source.URL) // parsed once already by connect
+	if err != nil {
+		u = &base.URL{Scheme: c.Scheme, Host: c.Host, Path: "/"}
+	}
+	for {
+		select {
+		case err := <-ended:
+			return err
+		case <-t.C:
+			if p.Paused() {
+				// A recorder that does not answer ends the session: Wait says so.
+				_, _ = c.Options(u)
+			}
+		}
 	}
 }
 
@@ -82,10 +109,11 @@ func (p *Player) resumeSession() (*gortsplib.Client, error) {
 			return nil, err
 		}
 	}
-	c, err := p.connect(p.ctx, src)
+	c, release, err := p.connect(p.ctx, src)
 	if err != nil {
 		return nil, err
 	}
+	defer release() // Close ends p.ctx: it closes c until c is p.client
 	p.playLock.Lock()
 	defer p.playLock.Unlock()
 	p.mu.Lock()

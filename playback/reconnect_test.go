@@ -131,7 +131,7 @@ func TestPlaybackGivesUp(t *testing.T) {
 	sim.Close()
 	waitFor(t, 10*time.Second, "playback_stopped", func() bool { return len(fake.entriesOf("playback_stopped")) == 1 })
 	e := fake.entriesOf("playback_stopped")[0]
-	if e.Actor != "system" || !strings.Contains(e.Detail["reason"], "recorder unreachable") {
+	if e.Actor != "system" || e.Detail["reason"] != "recorder unreachable for 2 s" {
 		t.Fatalf("stopped entry %+v", e)
 	}
 	if m, _ := fake.last(); m.State != StateStopped || m.ID != id {

@@ -71,11 +71,12 @@ type StatusMessage struct {
 
 // Errors of the Service.
 var (
-	ErrNotFound  = errors.New("playback: no such playback")
-	ErrNoCamera  = errors.New("playback: unknown camera or camera without playback_url")
-	ErrTooMany   = errors.New("playback: too many playbacks")
-	ErrBadRange  = errors.New("playback: bad range")
-	maxRangeSpan = 24 * time.Hour
+	ErrNotFound   = errors.New("playback: no such playback")
+	ErrNoCamera   = errors.New("playback: unknown camera or camera without playback_url")
+	ErrTooMany    = errors.New("playback: too many playbacks")
+	ErrRoomClosed = errors.New("playback: the incident closed meanwhile")
+	ErrBadRange   = errors.New("playback: bad range") // from in the future, not before to, or more than a day
+	maxRangeSpan  = 24 * time.Hour
 )
 
 // Service runs the recorded playbacks shown in incident rooms.
@@ -85,10 +86,22 @@ type Service struct {
 	cams map[string]config.Camera
 	zone *time.Location // of clip names
 
-	mu      sync.Mutex
-	running map[string]*running
-	closed  bool
-	wg      sync.WaitGroup
+	ctx    context.Context // ends with Close: starts in progress give up
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	running  map[string]*running
+	starting map[*starting]struct{} // Starts in progress: they count towards Max
+	closed   bool
+	wg       sync.WaitGroup // reporters, stops and Starts in progress
+}
+
+// starting is a Start in progress, between the check of the limit and
+// the playback running in its room.
+type starting struct {
+	room    string
+	cancel  context.CancelFunc
+	stopped bool // StopRoom: the incident closed meanwhile; guarded by Service.mu
 }
 
 type running struct {
@@ -99,6 +112,8 @@ type running struct {
 	kept                              *record.ClipBuffer
 	started                           time.Time
 	clipMu                            sync.Mutex
+	mu                                sync.Mutex // orders Pause's and Resume's status before the stopped one
+	stopped                           bool       // guarded by mu
 	lost                              chan error // the player gave up reconnecting
 	stop                              chan struct{}
 	reported                          chan struct{} // closed when report returns
@@ -116,6 +131,9 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.Max <= 0 {
 		cfg.Max = 8
 	}
+	if cfg.GiveUp <= 0 {
+		cfg.GiveUp = time.Minute
+	}
 	cams := map[string]config.Camera{}
 	for _, c := range cfg.Cameras {
 		if c.PlaybackURL != "" {
@@ -126,13 +144,21 @@ func NewService(cfg ServiceConfig) *Service {
 	if err != nil {
 		zone = time.UTC
 	}
-	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{},
+		starting: map[*starting]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
 // StopRoom stops the playbacks shown in a room (its incident closed);
 // reason goes on the timeline.
 func (s *Service) StopRoom(ctx context.Context, room, reason string) {
 	s.mu.Lock()
+	for st := range s.starting {
+		if st.room == room {
+			st.stopped = true
+			st.cancel()
+		}
+	}
 	var ids []string
 	for id, r := range s.running {
 		if r.room == room {
@@ -157,19 +183,31 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	if !ok {
 		return "", ErrNoCamera
 	}
-	if !to.After(from) || to.Sub(from) > maxRangeSpan {
+	if !to.After(from) || to.Sub(from) > maxRangeSpan || from.After(time.Now()) {
 		return "", ErrBadRange
 	}
 	src, err := SourceFor(cam, from, to)
 	if err != nil {
 		return "", err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+	st := &starting{room: room, cancel: cancel}
 	s.mu.Lock()
-	if s.closed || len(s.running) >= s.cfg.Max {
+	if s.closed || len(s.running)+len(s.starting) >= s.cfg.Max {
 		s.mu.Unlock()
 		return "", ErrTooMany
 	}
+	s.starting[st] = struct{}{} // hold the place while the recorder answers
+	s.wg.Add(1)                 // Close waits for this Start
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.starting, st)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
 	id := newID()
 	track := TrackOf(camera, id)
 	feed, err := sfu.NewFeed(sfu.FeedConfig{Camera: track, Codec: webrtc.RTPCodecCapability{
@@ -185,7 +223,7 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 		SourceAt: func(at time.Time) (Source, error) { return SourceFor(cam, at, to) },
 		OnLost:   func(err error) { lost <- err }, GiveUp: s.cfg.GiveUp})
 	if err != nil {
-		return "", err
+		return "", s.startError(st, err)
 	}
 	if err := s.cfg.Rooms.AttachFeed(room, feed); err != nil {
 		p.Close()
@@ -194,17 +232,29 @@ func (s *Service) Start(ctx context.Context, incident, room, actor, camera strin
 	r := &running{id: id, incident: incident, room: room, camera: camera, track: track,
 		from: from, to: to, player: p, feed: feed, kept: kept, started: time.Now(), lost: lost, stop: make(chan struct{}), reported: make(chan struct{})}
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || st.stopped {
 		s.mu.Unlock()
 		s.cfg.Rooms.DetachFeed(room, feed)
 		p.Close()
-		return "", ErrTooMany
+		return "", s.startError(st, ErrTooMany)
 	}
+	delete(s.starting, st)
 	s.running[id] = r
 	s.wg.Go(func() { s.report(r) })
 	s.mu.Unlock()
 	s.timeline(ctx, r, "playback_started", actor, "")
 	return id, nil
+}
+
+// startError is ErrRoomClosed when the incident closed during the Start
+// st, else err.
+func (s *Service) startError(st *starting, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.stopped {
+		return ErrRoomClosed
+	}
+	return err
 }
 
 // report broadcasts playback_status every period and stops the playback at its end.
@@ -216,8 +266,9 @@ func (s *Service) report(r *running) {
 		select {
 		case <-r.stop:
 			return
-		case err := <-r.lost:
-			reason := "recorder unreachable: " + err.Error()
+		case <-r.lost:
+			// The cause (refused, timed out...) is in the player's log.
+			reason := fmt.Sprintf("recorder unreachable for %d s", int(s.cfg.GiveUp.Round(time.Second)/time.Second))
 			s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", reason) })
 			return
 		case <-t.C:
@@ -257,7 +308,12 @@ func (s *Service) Pause(ctx context.Context, id, actor string) error {
 		return err
 	}
 	if err := r.player.Pause(); err != nil {
-		return err
+		return notFoundIfClosed(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrNotFound
 	}
 	r.feed.Hold(true)
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePaused))
@@ -273,10 +329,23 @@ func (s *Service) Resume(ctx context.Context, id, actor string) error {
 	r.feed.Hold(false)
 	if err := r.player.Resume(); err != nil {
 		r.feed.Hold(r.player.Paused())
-		return err
+		return notFoundIfClosed(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return ErrNotFound
 	}
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePlaying))
 	return nil
+}
+
+// notFoundIfClosed is ErrNotFound for a player stopped meanwhile, else err.
+func notFoundIfClosed(err error) error {
+	if errors.Is(err, ErrClosed) {
+		return ErrNotFound
+	}
+	return err
 }
 
 // Stop ends a playback and withdraws its track from the room.
@@ -301,6 +370,9 @@ func (s *Service) stop(ctx context.Context, id, actor, reason string) error {
 
 func (s *Service) end(r *running) {
 	r.once.Do(func() {
+		r.mu.Lock()
+		r.stopped = true // no Pause or Resume status from now on
+		r.mu.Unlock()
 		close(r.stop)
 		<-r.reported // no playing status after the stopped one
 		r.player.Close()
@@ -308,10 +380,12 @@ func (s *Service) end(r *running) {
 	})
 }
 
-// Close stops every playback and waits for the reporters.
+// Close stops every playback, ends the Starts in progress and waits for
+// them and the reporters.
 func (s *Service) Close() {
 	s.mu.Lock()
 	s.closed = true
+	s.cancel()
 	all := s.running
 	s.running = map[string]*running{}
 	s.mu.Unlock()

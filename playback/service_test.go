@@ -18,9 +18,13 @@ type fakeRoom struct {
 	detached int
 	msgs     []StatusMessage
 	entries  []store.Entry
+	onAttach func(room string) // called before a feed is attached, unlocked; nil: nothing
 }
 
 func (f *fakeRoom) AttachFeed(room string, feed *sfu.Feed) error {
+	if f.onAttach != nil {
+		f.onAttach(room)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.attached[feed] = room

@@ -68,7 +68,8 @@ func (c incidentCameras) Detach(room string) {
 	}
 }
 
-// closePlayback stops every playback; nil-safe.
+// closePlayback stops every playback and ends those starting; nil-safe; a
+// second call does nothing.
 func (s *server) closePlayback() {
 	if s.playback != nil {
 		s.playback.Close()

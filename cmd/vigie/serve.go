@@ -286,6 +286,7 @@ func (s *server) run(ctx context.Context) error {
 	if err := s.signaling.Shutdown(shutdownCtx); err != nil {
 		s.log.Warn("sessions still open at shutdown", "err", err)
 	}
+	s.closePlayback() // a playback starting on a silent recorder would hold the HTTP shutdown
 	s.sfu.Close()
 	if err := s.http.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn("http shutdown", "err", err)
