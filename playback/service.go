@@ -310,14 +310,7 @@ func (s *Service) Pause(ctx context.Context, id, actor string) error {
 	if err := r.player.Pause(); err != nil {
 		return notFoundIfClosed(err)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopped {
-		return ErrNotFound
-	}
-	r.feed.Hold(true)
-	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePaused))
-	return nil
+	return s.settled(r)
 }
 
 // Resume resumes a paused playback.
@@ -326,17 +319,26 @@ func (s *Service) Resume(ctx context.Context, id, actor string) error {
 	if err != nil {
 		return err
 	}
-	r.feed.Hold(false)
 	if err := r.player.Resume(); err != nil {
-		r.feed.Hold(r.player.Paused())
 		return notFoundIfClosed(err)
 	}
+	return s.settled(r)
+}
+
+// settled shows the player's state after a pause or a resume: the feed held
+// while paused, and the status broadcast. It reads the player, not the
+// request, so a pause and a resume crossing each other (two operators)
+// leave the feed and the label as the recorder really is, whichever ends
+// last. A playback stopped meanwhile says nothing after its "stopped"
+// and is not found.
+func (s *Service) settled(r *running) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
 		return ErrNotFound
 	}
-	s.cfg.Signaling.Broadcast(r.room, s.status(r, StatePlaying))
+	r.feed.Hold(r.player.Paused())
+	s.cfg.Signaling.Broadcast(r.room, s.status(r, ""))
 	return nil
 }
 
