@@ -19,9 +19,28 @@ type segmenter struct {
 	every time.Duration
 	log   *slog.Logger
 	w     *fragmentedFile
+
+	// A disk that refuses files (full, read-only) is retried at each
+	// keyframe; it is said once, then once a minute, not at every try.
+	failures int
+	saidAt   time.Time // camera time of the last failure logged
+	last     time.Time // arrival of the last unit handled
+}
+
+// failureReminder is how often a recording that keeps failing is logged.
+const failureReminder = time.Minute
+
+// failed logs a failed file once, then every failureReminder.
+func (s *segmenter) failed(now time.Time, msg string, err error) {
+	s.failures++
+	if s.failures == 1 || now.Sub(s.saidAt) >= failureReminder {
+		s.log.Error(msg, "err", err, "failures", s.failures)
+		s.saidAt = now
+	}
 }
 
 func (s *segmenter) handle(u *unit) bool {
+	s.last = u.wall
 	if s.w != nil && u.key && (s.w.span() >= ticksOf(s.every) || !s.w.sameFormat(u)) {
 		s.closeFile()
 	}
@@ -31,15 +50,16 @@ func (s *segmenter) handle(u *unit) bool {
 		}
 		w, err := s.create(u)
 		if err != nil {
-			s.log.Error("recording not started", "err", err)
-			return false // try again on the next keyframe
+			s.failed(u.wall, "recording not started, tried again at each keyframe", err)
+			return false
 		}
 		s.w = w
-		s.log.Info("recording", "file", w.path)
+		s.log.Info("recording", "file", w.path, "failures_before", s.failures)
+		s.failures = 0
 		return false
 	}
 	if err := s.w.write(u); err != nil {
-		s.log.Error("recording stopped, a new file starts at the next keyframe", "err", err)
+		s.failed(u.wall, "recording stopped, a new file starts at the next keyframe", err)
 		s.abandon()
 	}
 	return false
@@ -80,7 +100,7 @@ func (s *segmenter) idle() {
 		return
 	}
 	if err := s.w.flushWaiting(); err != nil {
-		s.log.Error("recording stopped, a new file starts at the next keyframe", "err", err)
+		s.failed(s.last, "recording stopped, a new file starts at the next keyframe", err)
 		s.abandon()
 	}
 }
