@@ -175,7 +175,7 @@ func (f *fakeShare) ShareClip(_ context.Context, room string, r io.Reader, name,
 // it says it holds; it is shared in the room and on the timeline.
 func TestSaveClip(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Skip("ffprobe not installed (apt-get install ffmpeg)")
+		t.Fatal("ffprobe is missing: `make test` installs it (Debian package ffmpeg)")
 	}
 	sim, err := camsim.Start(t.Context(), camsim.Config{Addr: "127.0.0.1:0", Paths: []string{"main"}})
 	if err != nil {
