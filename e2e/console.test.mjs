@@ -5,12 +5,9 @@
 // API and the server's log agree at each step.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Participant, onFailure, waitFor } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { startWithConfig, stopWithConfig } from './lib/server.mjs';
 
 const USERNAME = 'operatrice';
 const PASSWORD = 'vigie-console-e2e';
@@ -70,21 +67,8 @@ async function openIncidents(server) {
 describe('the operator console', () => {
   const ctx = { server: null, participants: [], tmp: '' };
 
-  before(async () => {
-    ctx.tmp = await mkdtemp(path.join(os.tmpdir(), 'vigie-e2e-console-'));
-    const file = path.join(ctx.tmp, 'vigie.yaml');
-    await writeFile(file, CONFIG);
-    ctx.server = await startServer({ args: ['--config', file] });
-  });
-
-  after(async () => {
-    await Promise.all(ctx.participants.map((p) => p.close()));
-    try {
-      await ctx.server?.stop();
-    } finally {
-      if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
-    }
-  });
+  before(() => startWithConfig(ctx, 'console', CONFIG));
+  after(() => stopWithConfig(ctx));
 
   it('logs in, raises an alarm, sees the invitation sent, invites one more and closes the incident', { timeout: 120_000 }, async (t) => {
     await onFailure('console', ctx, async () => {

@@ -5,13 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Participant, onFailure, waitFor } from './lib/browser.mjs';
-import { binary, startServer } from './lib/server.mjs';
+import { binary, startWithConfig, stopWithConfig } from './lib/server.mjs';
 
 const run = promisify(execFile);
 const USERNAME = 'operatrice';
@@ -33,21 +31,8 @@ sites:
 describe('evidence export from the console', () => {
   const ctx = { server: null, participants: [], tmp: '' };
 
-  before(async () => {
-    ctx.tmp = await mkdtemp(path.join(os.tmpdir(), 'vigie-e2e-evidence-'));
-    const file = path.join(ctx.tmp, 'vigie.yaml');
-    await writeFile(file, CONFIG);
-    ctx.server = await startServer({ args: ['--config', file] });
-  });
-
-  after(async () => {
-    await Promise.all(ctx.participants.map((p) => p.close()));
-    try {
-      await ctx.server?.stop();
-    } finally {
-      if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
-    }
-  });
+  before(() => startWithConfig(ctx, 'evidence', CONFIG));
+  after(() => stopWithConfig(ctx));
 
   it('downloads a signed bundle that verifies against the server key', { timeout: 120_000 }, async () => {
     await onFailure('evidence', ctx, async () => {

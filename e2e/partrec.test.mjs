@@ -6,14 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Participant, expectGrowth, onFailure, outboundVideo } from './lib/browser.mjs';
-import { startServer } from './lib/server.mjs';
+import { startWithConfig, stopWithConfig } from './lib/server.mjs';
 
 const run = promisify(execFile);
 const CONFIG = `recording:
@@ -37,21 +36,8 @@ async function probe(file) {
 describe('participants recorded', () => {
   const ctx = { server: null, participants: [], tmp: '' };
 
-  before(async () => {
-    ctx.tmp = await mkdtemp(path.join(os.tmpdir(), 'vigie-e2e-partrec-'));
-    const file = path.join(ctx.tmp, 'vigie.yaml');
-    await writeFile(file, CONFIG);
-    ctx.server = await startServer({ args: ['--config', file] });
-  });
-
-  after(async () => {
-    await Promise.all(ctx.participants.map((p) => p.close()));
-    try {
-      await ctx.server?.stop();
-    } finally {
-      if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
-    }
-  });
+  before(() => startWithConfig(ctx, 'partrec', CONFIG));
+  after(() => stopWithConfig(ctx));
 
   it('tells the participant and writes their camera and microphone', { timeout: 120_000 }, async (t) => {
     await onFailure('partrec', ctx, async () => {

@@ -4,7 +4,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -51,6 +51,27 @@ export async function startServer({ args = [] } = {}) {
     throw err;
   }
   return server;
+}
+
+/**
+ * Starts vigie on `yaml`, written as vigie.yaml in a fresh folder; sets ctx.server and ctx.tmp
+ * ({server, participants, tmp}, the suites' shared context).
+ */
+export async function startWithConfig(ctx, name, yaml) {
+  ctx.tmp = await mkdtemp(path.join(os.tmpdir(), `vigie-e2e-${name}-`));
+  const file = path.join(ctx.tmp, 'vigie.yaml');
+  await writeFile(file, yaml);
+  ctx.server = await startServer({ args: ['--config', file] });
+}
+
+/** Closes ctx's browsers, stops its server and removes the folder of startWithConfig. */
+export async function stopWithConfig(ctx) {
+  await Promise.all(ctx.participants.map((p) => p.close()));
+  try {
+    await ctx.server?.stop();
+  } finally {
+    if (ctx.tmp) await rm(ctx.tmp, { recursive: true, force: true });
+  }
 }
 
 export class VigieServer {
