@@ -106,13 +106,7 @@ func (p *publisher) read(done chan<- struct{}) {
 				p.t.Errorf("pub_answer: %v", err)
 			}
 		case m["type"] == "ice" && m["pc"] == "pub":
-			if c, ok := m["candidate"].(map[string]any); ok {
-				raw, _ := json.Marshal(c)
-				var init webrtc.ICECandidateInit
-				if json.Unmarshal(raw, &init) == nil {
-					_ = p.pc.AddICECandidate(init)
-				}
-			}
+			addCandidate(p.pc, m)
 		}
 	}
 }

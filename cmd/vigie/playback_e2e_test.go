@@ -70,12 +70,8 @@ func (v *roomViewer) read(done chan<- struct{}) {
 		case "sub_offer":
 			v.answer(m)
 		case "ice":
-			if c, ok := m["candidate"].(map[string]any); ok && m["pc"] == "sub" {
-				raw, _ := json.Marshal(c)
-				var init webrtc.ICECandidateInit
-				if json.Unmarshal(raw, &init) == nil {
-					_ = v.pc.AddICECandidate(init)
-				}
+			if m["pc"] == "sub" {
+				addCandidate(v.pc, m)
 			}
 		default:
 			select {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -33,4 +34,17 @@ func dialRoomClient(t *testing.T, srv *server) (*websocket.Conn, *webrtc.PeerCon
 	}
 	t.Cleanup(func() { _ = pc.Close() })
 	return conn, pc
+}
+
+// addCandidate gives pc the candidate of a signaling `ice` message.
+func addCandidate(pc *webrtc.PeerConnection, m map[string]any) {
+	c, ok := m["candidate"].(map[string]any)
+	if !ok {
+		return
+	}
+	raw, _ := json.Marshal(c)
+	var init webrtc.ICECandidateInit
+	if json.Unmarshal(raw, &init) == nil {
+		_ = pc.AddICECandidate(init)
+	}
 }
