@@ -250,19 +250,7 @@ func BenchmarkFeedWriteVideo(b *testing.B) {
 // a PLI: the cached frames again, at once, not the camera's next keyframe
 // seconds later.
 func TestFeedReplaysCacheOnKeyframeRequest(t *testing.T) {
-	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam := &fakeCamera{feed: feed, gop: 100}
-	for range 10 {
-		cam.next()
-	}
-	pool := testPool(t, 2)
-	w := liveViewers(t, feed, pool, 1)[0]
-	feed.mu.Lock()
-	v := feed.viewers[0]
-	feed.mu.Unlock()
+	feed, cam, pool, v, w := cachedFeedViewer(t)
 	cam.next()
 	pool.idle()
 	live := w.packets
@@ -277,4 +265,24 @@ func TestFeedReplaysCacheOnKeyframeRequest(t *testing.T) {
 	if w.packets == 2*live {
 		t.Fatal("no live packet after the replay")
 	}
+}
+
+// cachedFeedViewer is a feed with ten frames in its cache and one live
+// viewer started from them: v, whose packets w counts.
+func cachedFeedViewer(t *testing.T) (*Feed, *fakeCamera, *fanoutPool, *feedViewer, *countingWriter) {
+	t.Helper()
+	feed, err := NewFeed(FeedConfig{Camera: "c", Codec: h264Codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakeCamera{feed: feed, gop: 100}
+	for range 10 {
+		cam.next()
+	}
+	pool := testPool(t, 2)
+	w := liveViewers(t, feed, pool, 1)[0]
+	feed.mu.Lock()
+	v := feed.viewers[0]
+	feed.mu.Unlock()
+	return feed, cam, pool, v, w
 }

@@ -6,19 +6,7 @@ import "testing"
 // viewer's keyframe request replays nothing while the feed is held, and
 // the cache again once it is released.
 func TestHeldFeedIgnoresKeyframeRequests(t *testing.T) {
-	feed, err := NewFeed(FeedConfig{Camera: "c-rec-1", Codec: h264Codec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam := &fakeCamera{feed: feed, gop: 100}
-	for range 10 {
-		cam.next()
-	}
-	pool := testPool(t, 2)
-	w := liveViewers(t, feed, pool, 1)[0]
-	feed.mu.Lock()
-	v := feed.viewers[0]
-	feed.mu.Unlock()
+	feed, _, pool, v, w := cachedFeedViewer(t)
 	pool.idle()
 	cached := w.packets
 	for _, tc := range []struct {
