@@ -189,6 +189,11 @@ describe('a site camera', () => {
         what: () => `camera ${id} decoded 640 wide in a ${smallWidth} px tile (last: ${JSON.stringify(last)})`,
       });
       t.diagnostic(`small tile ${smallWidth} px wide: camera ${id} decoded at ${last.width}x${last.height}`);
+      // The server starts on the sub-stream by itself; the tile still says so once its size has
+      // held for a moment. A click before that would replace the wish before it went out.
+      const askedFor = () => p.sentOfType('camera_quality').filter((m) => m.camera === id).map((m) => m.quality);
+      await waitFor(() => askedFor().length > 0, { timeout: 5_000, what: () => `camera_quality for camera ${id}` });
+      assert.deepEqual(askedFor(), ['sub'], 'the small tile asked for the sub-stream');
 
       // Enlarged: the main stream, 1280 wide, and the frames keep coming through the switch.
       await tile.click();
@@ -209,8 +214,7 @@ describe('a site camera', () => {
       assert.ok(downSlowest.min >= 10, `frames decoded over every 2 s after shrinking (fewest ${downSlowest.min} from ${downSlowest.at} ms): ${JSON.stringify(down.samples)}`);
 
       // One camera_quality per change, none repeated.
-      const asked = p.sentOfType('camera_quality').filter((m) => m.camera === id).map((m) => m.quality);
-      assert.deepEqual(asked, ['sub', 'main', 'sub'], 'camera_quality messages sent for the camera');
+      assert.deepEqual(askedFor(), ['sub', 'main', 'sub'], 'camera_quality messages sent for the camera');
 
       assert.deepEqual(p.pageErrors(), [], 'uncaught errors in the page');
       assert.deepEqual(p.cspViolations(), [], 'Content-Security-Policy violations');

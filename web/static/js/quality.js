@@ -75,7 +75,9 @@ export class CameraQuality {
   }
 
   // Waits for the wish to hold, then sends it if the server was told otherwise. Without a track
-  // there is nothing on the server to switch yet: the wish waits for the track.
+  // there is nothing on the server to switch yet: the wish waits for the track. A wish that could
+  // not go out (the signaling socket between two connections) is tried again after the delay,
+  // for as long as the track is there.
   schedule(id, cam) {
     clearTimeout(cam.timer);
     cam.timer = 0;
@@ -84,6 +86,7 @@ export class CameraQuality {
       cam.timer = 0;
       if (this.cameras.get(id) !== cam || !cam.hasTrack || cam.want === cam.sent) return;
       if (this.send(id, cam.want)) cam.sent = cam.want;
+      else this.schedule(id, cam);
     }, this.delay);
   }
 }
