@@ -268,34 +268,48 @@ describe('a hold-up alarm', () => {
     });
   });
 
-  it('a withdrawn invitation and a closed incident are said in words', { timeout: 60_000 }, async (t) => {
+  it('a withdrawn invitation and a closed incident take people out of the room, in words', { timeout: 90_000 }, async (t) => {
     const participants = [];
     t.after(() => Promise.all(participants.map((p) => p.close())));
     await onFailure('alarm-closed', { server: ctx.server, participants }, async () => {
       assert.ok(ctx.incident && ctx.links[OBSERVER] && ctx.links[RESPONDER], 'the alarm of the first test');
-      const invitation = ctx.incident.invitations.find((i) => i.email === OBSERVER);
-      await operatorPost(`/api/v1/invitations/${encodeURIComponent(invitation.id)}/revoke`);
-
       const observer = await Participant.launch('observer', { locale: 'en-GB' });
       participants.push(observer);
-      await observer.page.goto(ctx.links[OBSERVER]);
-      const revoked = observer.page.locator('#prejoin-error');
-      await revoked.waitFor({ state: 'visible' });
-      assert.equal(
-        plain(await revoked.innerText()),
-        'This invitation was withdrawn by the operator. Contact the monitoring centre if you think this is a mistake.',
-      );
-      assert.equal(await observer.page.locator('#join-button').isVisible(), false);
-
-      await operatorPost(`/api/v1/incidents/${encodeURIComponent(ctx.incident.id)}/close`);
+      await observer.join(ctx.links[OBSERVER], 'Observateur');
       const responder = await Participant.launch('responder', { locale: 'fr-FR' });
       participants.push(responder);
-      await responder.page.goto(ctx.links[RESPONDER]);
-      const closed = responder.page.locator('#prejoin-error');
-      await closed.waitFor({ state: 'visible' });
-      const words = plain(await closed.innerText());
+      await responder.join(ctx.links[RESPONDER], 'Pompiers');
+      const observerLine = responder.page.locator('#people-list .person', { hasText: 'Observateur' });
+      await waitFor(async () => (await observerLine.count()) === 1, { what: 'the observer in the responder\'s list of people' });
+
+      // Withdrawn while in the room: the observer is taken out at once, and told why.
+      const invitation = ctx.incident.invitations.find((i) => i.email === OBSERVER);
+      let start = Date.now();
+      await operatorPost(`/api/v1/invitations/${encodeURIComponent(invitation.id)}/revoke`);
+      const withdrawnWords = 'This invitation was withdrawn by the operator. Contact the monitoring centre if you think this is a mistake.';
+      const outOfTheRoom = async (p) => {
+        const box = p.page.locator('#prejoin-error');
+        await box.waitFor({ state: 'visible', timeout: 10_000 });
+        return plain(await box.innerText());
+      };
+      assert.equal(await outOfTheRoom(observer), withdrawnWords);
+      t.diagnostic(`withdrawn: the observer was out of the room ${Date.now() - start} ms after the request`);
+      await waitFor(async () => (await observerLine.count()) === 0, {
+        timeout: 10_000, what: 'the observer gone from the responder\'s list of people',
+      });
+      // And the link no longer opens the room.
+      await observer.page.goto(ctx.links[OBSERVER]);
+      assert.equal(await outOfTheRoom(observer), withdrawnWords);
+      assert.equal(await observer.page.locator('#join-button').isVisible(), false);
+
+      // Closed while in the room: the responder is taken out, in words.
+      start = Date.now();
+      await operatorPost(`/api/v1/incidents/${encodeURIComponent(ctx.incident.id)}/close`);
+      const words = await outOfTheRoom(responder);
       assert.match(words, /^L'incident est clos : ce lien ne fonctionne plus\./);
-      t.diagnostic(`closed incident: "${words}"`);
+      t.diagnostic(`closed incident: the responder was out ${Date.now() - start} ms after the request: "${words}"`);
+      await responder.page.goto(ctx.links[RESPONDER]);
+      assert.match(await outOfTheRoom(responder), /^L'incident est clos : ce lien ne fonctionne plus\./);
 
       for (const p of participants) assert.deepEqual(p.pageErrors(), [], `${p.label}: uncaught errors in the page`);
     });

@@ -62,9 +62,21 @@ func (s *Service) mark(ctx context.Context, c token.Claims, state string, detail
 	}
 }
 
-// Revoke withdraws an invitation: its link stops working at once.
+// Revoke withdraws an invitation: its link stops working at once, and a
+// person in the room with it is taken out.
 func (s *Service) Revoke(ctx context.Context, invitation, actor string) error {
-	return s.cfg.Store.MarkInvitation(ctx, invitation, store.InvitationRevoked, s.cfg.Now().UTC(), actor, nil)
+	if err := s.cfg.Store.MarkInvitation(ctx, invitation, store.InvitationRevoked, s.cfg.Now().UTC(), actor, nil); err != nil {
+		return err
+	}
+	s.accessChanged()
+	return nil
+}
+
+// accessChanged tells the rooms that a link may no longer let its holder in.
+func (s *Service) accessChanged() {
+	if s.cfg.AccessChanged != nil {
+		s.cfg.AccessChanged()
+	}
 }
 
 // Describe tells the pre-join page what the incident is: site, address,

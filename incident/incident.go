@@ -79,6 +79,10 @@ type Config struct {
 	Observer Observer
 	// Recorder records the cameras of open incidents (nil: none).
 	Recorder Recorder
+	// AccessChanged is called after an incident closes or an invitation is
+	// withdrawn, so that the rooms check their people's links at once
+	// (nil: they find out at their next periodic check). It must not block.
+	AccessChanged func()
 }
 
 // Service runs incidents.

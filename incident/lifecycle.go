@@ -8,8 +8,9 @@ import (
 	"vigie/store"
 )
 
-// Close ends an incident: its links stop working, its room closes, its
-// cameras stop being shown, and mail still being retried for it stops.
+// Close ends an incident: its links stop working, its room closes and the
+// people in it are told and taken out, its cameras stop being shown, and
+// mail still being retried for it stops.
 func (s *Service) Close(ctx context.Context, id, actor string) error {
 	inc, err := s.cfg.Store.Incident(ctx, id)
 	if err != nil {
@@ -18,6 +19,7 @@ func (s *Service) Close(ctx context.Context, id, actor string) error {
 	if err := s.cfg.Store.CloseIncident(ctx, id, s.cfg.Now().UTC(), actor); err != nil {
 		return err
 	}
+	s.accessChanged()
 	s.cfg.Cameras.Detach(inc.Room)
 	s.stopRecording(id)
 	if err := s.cfg.Mailer.Cancel(ctx, id); err != nil {

@@ -120,6 +120,7 @@ func (c *session) handleJoin(m inbound) bool {
 	c.peer = peer
 	c.mu.Unlock()
 	c.srv.remember(c)
+	c.srv.whep.startSweeper(c.srv)
 
 	kind := "participant_joined"
 	if replaced != nil {

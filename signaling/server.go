@@ -81,6 +81,7 @@ type Server struct {
 	mu       sync.Mutex
 	hubs     map[string]*hub
 	live     map[string]*session // joined sessions by id, for resumes
+	recheck  chan struct{}       // AccessChanged: sweep now (access.go)
 	sessions sync.WaitGroup
 	closing  bool
 	shutdown chan struct{}
@@ -105,6 +106,7 @@ func (s *Server) Init() {
 	s.whep = newWHEPRegistry()
 	s.conns = newConnLimiter(s.Limits.ConnectionsPerIPPerMinute, time.Now)
 	s.live = map[string]*session{}
+	s.recheck = make(chan struct{}, 1)
 	s.shutdown = make(chan struct{})
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,

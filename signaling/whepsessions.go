@@ -13,9 +13,9 @@ import (
 	"vigie/token"
 )
 
-// whepSweepInterval is how often sessions bound to a room check that the
-// room is still open and their link still valid.
-const whepSweepInterval = 5 * time.Second
+// sweepInterval is how often sessions bound to a room check that the room
+// is still open and their link still valid (access.go).
+const sweepInterval = 5 * time.Second
 
 // whepSession is one WHEP viewer or WHIP publisher, from its POST to its
 // end (DELETE, ICE failure, room closed, server shutdown).
@@ -56,7 +56,7 @@ type whepRegistry struct {
 	mu       sync.Mutex
 	sessions map[string]*whepSession
 	closing  bool
-	started  bool
+	started  bool // the sweeper runs (access.go)
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -79,11 +79,24 @@ func (r *whepRegistry) add(srv *Server, w *whepSession) error {
 		return errWHEPFull
 	}
 	r.sessions[w.id] = w
-	if !r.started {
-		r.started = true
-		r.wg.Go(func() { srv.sweepWHEP(r.stop) })
-	}
+	r.startSweeperLocked(srv)
 	return nil
+}
+
+// startSweeper starts the sweeper (access.go) unless it runs already or the
+// server is closing: the first session of any kind starts it.
+func (r *whepRegistry) startSweeper(srv *Server) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.startSweeperLocked(srv)
+}
+
+func (r *whepRegistry) startSweeperLocked(srv *Server) {
+	if r.started || r.closing {
+		return
+	}
+	r.started = true
+	r.wg.Go(func() { srv.sweep(r.stop) })
 }
 
 func (r *whepRegistry) get(id string) *whepSession {
@@ -230,21 +243,8 @@ func (s *Server) recordWHEP(w *whepSession, name, role, remote, userAgent string
 	w.recorded = true
 }
 
-// sweepWHEP ends the sessions whose room closed or whose link was revoked
-// or expired, until stop closes.
-func (s *Server) sweepWHEP(stop <-chan struct{}) {
-	t := time.NewTicker(whepSweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			s.sweepWHEPOnce()
-		}
-	}
-}
-
+// sweepWHEPOnce ends the WHEP and WHIP sessions whose room closed or whose
+// link was revoked or expired.
 func (s *Server) sweepWHEPOnce() {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()

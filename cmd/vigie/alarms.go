@@ -53,7 +53,7 @@ func (s *server) startIncidents(ctx context.Context, cfg config.Config, signer *
 		Store: s.store, Cameras: incidentCameras{s}, Mailer: inc.outbox, Tokens: signer,
 		Directory: incident.NewDirectory(cfg), CentrePhone: cfg.Incidents.CentrePhone,
 		EscalateAfter: cfg.Incidents.EscalateAfter.Std(), Log: log, Observer: s.metrics,
-		Recorder: s.incidentRecorder(),
+		Recorder: s.incidentRecorder(), AccessChanged: s.signaling.AccessChanged,
 	})
 	if err == nil {
 		err = inc.service.ResumeRecordings(ctx)
