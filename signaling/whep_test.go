@@ -387,6 +387,9 @@ func TestWHIPPublisherReachesParticipants(t *testing.T) {
 	if p["name"] != "Alice (WHIP)" || !strings.HasPrefix(p["id"].(string), "w_") {
 		t.Fatalf("participant_joined %v", p)
 	}
+	if got := e.srv.ParticipantName(room, p["id"].(string)); got != "Alice (WHIP)" {
+		t.Fatalf("ParticipantName of the WHIP publisher = %q", got)
+	}
 	tracks := bob.answer(t)
 	found := false
 	for _, info := range tracks {
