@@ -38,7 +38,8 @@ func (s *Server) sweep(stop <-chan struct{}) {
 }
 
 // sweepRoomsOnce ends the room sessions whose link no longer lets them in.
-// A store that cannot answer ends nobody.
+// A store that cannot answer ends nobody, and the sweep waits for the next
+// turn rather than log the same fault for every session.
 func (s *Server) sweepRoomsOnce() {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
@@ -47,8 +48,11 @@ func (s *Server) sweepRoomsOnce() {
 		link := c.link
 		c.mu.Unlock()
 		_, _, e := s.checkLink(ctx, "", link)
-		if e == nil || e.Code == CodeInternal {
+		if e == nil {
 			continue
+		}
+		if e.Code == CodeInternal {
+			return
 		}
 		c.log.Info("access ended during the call", "code", e.Code)
 		c.sendError(e)
