@@ -63,3 +63,19 @@ func TestAccessEndsDuringTheCall(t *testing.T) {
 		})
 	}
 }
+
+// A store that cannot answer takes nobody out.
+func TestAccessSweepKeepsEveryoneWhenTheStoreFails(t *testing.T) {
+	e := newEnv(t)
+	room := e.room("Joliette")
+	alice, _ := e.join(room, "p_a", "Alice")
+	e.join(room, "p_b", "Bob")
+	alice.expect("participant_joined")
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.sweepRoomsOnce()
+	if n := len(e.srv.joinedSessions()); n != 2 {
+		t.Fatalf("%d sessions left after a sweep with the store down, want 2", n)
+	}
+}
