@@ -1,12 +1,13 @@
 // The operator console, end to end: vigie started from a configuration with one operator, one
-// site and one contact, and no mail server, so that the console mail transport marks each
-// invitation sent. Chromium logs in, raises a hold-up for the site, watches the invitation turn
+// site and one contact, and Mailpit as the mail server, so that each invitation is really
+// accepted for delivery and turns "sent". Chromium logs in, raises a hold-up for the site, watches the invitation turn
 // "sent", invites one more person from the incident's card, and closes the incident; the admin
 // API and the server's log agree at each step.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Participant, onFailure, waitFor } from './lib/browser.mjs';
+import { Mailpit } from './lib/process.mjs';
 import { startWithConfig, stopWithConfig } from './lib/server.mjs';
 
 const USERNAME = 'operatrice';
@@ -18,7 +19,12 @@ const SITE = 'Bureau de poste de Joliette';
 const CONTACT = 'Capitaine Dupont';
 const REINFORCEMENT = 'renfort@police.example';
 
-const CONFIG = `operators:
+const config = (smtpPort) => `smtp:
+  host: 127.0.0.1
+  port: ${smtpPort}
+  tls: none
+  from: "vigie <alerte@vigie.test>"
+operators:
   - username: ${USERNAME}
     name: "${OPERATOR}"
     password_hash: '${HASH}'
@@ -65,10 +71,19 @@ async function openIncidents(server) {
 }
 
 describe('the operator console', () => {
-  const ctx = { server: null, participants: [], tmp: '' };
+  const ctx = { server: null, participants: [], tmp: '', mail: null };
 
-  before(() => startWithConfig(ctx, 'console', CONFIG));
-  after(() => stopWithConfig(ctx));
+  before(async () => {
+    ctx.mail = await Mailpit.start();
+    await startWithConfig(ctx, 'console', config(ctx.mail.smtpPort));
+  });
+  after(async () => {
+    try {
+      await stopWithConfig(ctx);
+    } finally {
+      await ctx.mail?.stop();
+    }
+  });
 
   it('logs in, raises an alarm, sees the invitation sent, invites one more and closes the incident', { timeout: 120_000 }, async (t) => {
     await onFailure('console', ctx, async () => {

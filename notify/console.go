@@ -2,19 +2,25 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 )
 
-// console is the demo transport: it writes who would receive which link to
-// the log and sends nothing, so that `vigie serve --demo` needs no mail
-// server and the link can be opened straight from the terminal.
+// console is the transport without a mail server (`vigie serve --demo`, or
+// no smtp.host): it writes who should receive which link to the log, so the
+// link can be opened or passed on from the terminal, and reports the e-mail
+// as not sent, for good. The invitation then reads "failed" with the reason:
+// nobody may believe the police were e-mailed when they were not.
 type console struct {
 	log *slog.Logger
 }
 
+// ErrNoMailServer is why an invitation failed when no mail server is set.
+var ErrNoMailServer = errors.New("no mail server is configured (smtp.host): the link is in the server's log, not e-mailed")
+
 // NewConsole returns a transport that logs each invitation's recipient and
-// link at INFO instead of sending it.
+// link instead of sending it, and fails it with ErrNoMailServer.
 func NewConsole(log *slog.Logger) Transport {
 	if log == nil {
 		log = slog.Default()
@@ -23,9 +29,9 @@ func NewConsole(log *slog.Logger) Transport {
 }
 
 func (c console) Send(ctx context.Context, m Rendered) error {
-	c.log.InfoContext(ctx, "invitation e-mail not sent: console mail transport (demo)",
+	c.log.WarnContext(ctx, "invitation e-mail not sent: no mail server; pass the link on yourself",
 		"to", m.To, "name", m.ToName, "subject", m.Subject, "link", joinLink(m.Text))
-	return nil
+	return rejected(ErrNoMailServer)
 }
 
 // joinLink finds the link in an invitation's text part, where it stands

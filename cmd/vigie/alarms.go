@@ -124,7 +124,7 @@ func (inc *incidents) close() {
 
 func mailTransport(c config.SMTP, log *slog.Logger) (notify.Transport, error) {
 	if c.Host == "" {
-		log.Warn("no smtp.host: invitation e-mails are written to the log, not sent")
+		log.Warn("no smtp.host: invitation links are written to the log and marked not sent")
 		return notify.NewConsole(log), nil
 	}
 	return notify.NewSMTP(notify.SMTPConfig{

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"log/slog"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"vigie/cameras"
 	"vigie/camsim"
@@ -25,7 +29,7 @@ func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		PlaybackURL: sim.URL(camsim.PlaybackPath), // the simulator's recorder, ONVIF replay
 	})
 	if len(cfg.Sites) == 0 {
-		// A site to raise alarms on: `vigie alarm --site demo` opens an
+		// A site to raise alarms on: `bin/vigie alarm --site demo` opens an
 		// incident and the invitation e-mail is written to the log.
 		cfg.Contacts = append(cfg.Contacts, config.Contact{
 			ID: "demo-police", Name: "Police (démonstration)", Email: "police@example.org", Role: "responder",
@@ -36,6 +40,27 @@ func startDemoCamera(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 		})
 	}
 	return sim, nil
+}
+
+// demoOperatorName is the console login `vigie serve --demo` adds.
+const demoOperatorName = "demo"
+
+// addDemoOperator gives the console an operator when the configuration has
+// none, so that the demonstration shows the operator's side too. The
+// password is new at each start and only printed on the terminal.
+func addDemoOperator(cfg *config.Config) (password string, err error) {
+	if len(cfg.Operators) > 0 {
+		return "", nil
+	}
+	password = rand.Text()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("demonstration operator: %w", err)
+	}
+	cfg.Operators = append(cfg.Operators, config.Operator{
+		Username: demoOperatorName, Name: "Opérateur (démonstration)", PasswordHash: string(hash),
+	})
+	return password, nil
 }
 
 // cameraList turns the configured cameras into the registry's.

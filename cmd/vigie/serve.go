@@ -83,6 +83,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, cfg.Log.Level, cfg.Log.Format)
 
+	var consolePassword string
 	if f.demo {
 		sim, err := startDemoCamera(ctx, &cfg, log)
 		if err != nil {
@@ -90,6 +91,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if sim != nil {
 			defer sim.Close()
+		}
+		if consolePassword, err = addDemoOperator(&cfg); err != nil {
+			return err
 		}
 	}
 	srv, err := newServer(ctx, cfg, log)
@@ -100,7 +104,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.listen(); err != nil {
 		return err
 	}
-	if err := srv.printWelcome(ctx, stdout, f.demo); err != nil {
+	if err := srv.printWelcome(ctx, stdout, f.demo, consolePassword); err != nil {
 		return err
 	}
 	return srv.run(ctx)

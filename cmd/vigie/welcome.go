@@ -9,8 +9,9 @@ import (
 )
 
 // printWelcome tells the person who started vigie where to go, and in demo
-// mode creates a room to go to.
-func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error {
+// mode creates a room to go to; consolePassword is the demonstration
+// operator's, when one was added.
+func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool, consolePassword string) error {
 	fmt.Fprintf(w, "\nvigie %s is running: %s/\n", version, s.publicURL)
 	if s.tls.CAFile != "" {
 		fmt.Fprintf(w, "  Local certificate authority: %s\n  SHA-256 fingerprint: %s\n", s.tls.CAFile, s.tls.CAFingerprint)
@@ -36,7 +37,13 @@ func (s *server) printWelcome(ctx context.Context, w io.Writer, demo bool) error
 	}
 	fmt.Fprintln(w, "  Open the operator link here and the other in a second browser or on a phone.")
 	if s.incidents != nil {
-		fmt.Fprintln(w, "  Raise an alarm on the demonstration site: vigie alarm --site demo")
+		fmt.Fprintln(w, "  Raise an alarm on the demonstration site: bin/vigie alarm --site demo")
+		if s.cfg.SMTP.Host == "" {
+			fmt.Fprintln(w, "  No mail server: each invitation's link is written to this log, and the console shows it as not e-mailed.")
+		}
+	}
+	if consolePassword != "" && s.incidents != nil {
+		fmt.Fprintf(w, "  Operator console: %s/console (user %s, password %s)\n", s.publicURL, demoOperatorName, consolePassword)
 	}
 	fmt.Fprintln(w)
 	return nil

@@ -214,7 +214,10 @@ export class SharedFiles {
     } else if (info.type.startsWith('video/')) {
       const video = el('video', 'file-video');
       video.controls = true;
-      video.preload = 'metadata';
+      // Nothing is fetched until someone presses play: the server logs a file's first bytes
+      // being read as a view, and the evidence must not say a clip was watched when the
+      // panel was only opened.
+      video.preload = 'none';
       video.playsInline = true;
       video.src = this.fileURL(info);
       box.append(video);
