@@ -36,7 +36,7 @@ type API struct {
 // Routes adds the endpoints to mux, each wrapped by auth.
 func (a *API) Routes(mux *http.ServeMux, auth func(http.HandlerFunc) http.HandlerFunc) {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/evidence", auth(func(w http.ResponseWriter, r *http.Request) {
-		a.ServeExport(w, r, r.PathValue("id"), "admin-api")
+		a.ServeExport(w, r, r.PathValue("id"), "admin")
 	}))
 	mux.HandleFunc("POST /api/v1/incidents/{id}/hold", auth(a.hold))
 	mux.HandleFunc("POST /api/v1/incidents/{id}/release", auth(a.release))
@@ -85,7 +85,7 @@ func (a *API) readHold(w http.ResponseWriter, r *http.Request) (holdRequest, boo
 		return req, false
 	}
 	if req.By == "" {
-		req.By = "admin-api"
+		req.By = "admin"
 	}
 	return req, true
 }

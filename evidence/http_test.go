@@ -75,7 +75,7 @@ func TestAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := Verify(zr, f.key.Public().(ed25519.PublicKey))
-	if !rep.OK() || rep.Manifest.Exporter != "admin-api" {
+	if !rep.OK() || rep.Manifest.Exporter != "admin" {
 		t.Fatalf("downloaded bundle: %q", rep.Problems)
 	}
 	var tl []TimelineEntry

@@ -42,17 +42,18 @@ type actorKey struct{}
 
 // WithActor returns a context in which the API's actions are recorded, on
 // the timeline and in the log, as done by actor (such as "operator:alice")
-// instead of the admin key's plain "operator".
+// instead of the admin key's plain "admin".
 func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }
 
-// actorOf is who acts in a request: WithActor's, or "operator".
+// actorOf is who acts in a request: WithActor's, or "admin" (the admin
+// key, which `vigie alarm` uses too): one name wherever the key acts.
 func actorOf(ctx context.Context) string {
 	if a, _ := ctx.Value(actorKey{}).(string); a != "" {
 		return a
 	}
-	return "operator"
+	return "admin"
 }
 
 type incidentView struct {

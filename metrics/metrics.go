@@ -146,8 +146,8 @@ func (m *Metrics) MailStatus(state string) {
 // sourceLabel folds an alarm's source into a few values, so that
 // operators' and integrations' names do not make a series each:
 // "dc09-tcp" and "dc09-udp" are dc09, "webhook:NAME" is webhook,
-// "operator:NAME" (the console) is console, and "operator" (the admin
-// API, which `vigie alarm` uses) is cli.
+// "operator:NAME" (the console) is console, and "admin" (the admin API,
+// which `vigie alarm` uses) is cli.
 func sourceLabel(source string) string {
 	switch {
 	case strings.HasPrefix(source, "dc09"):
@@ -156,7 +156,7 @@ func sourceLabel(source string) string {
 		return "webhook"
 	case strings.HasPrefix(source, "operator:"):
 		return "console"
-	case source == "operator":
+	case source == "admin":
 		return "cli"
 	}
 	return "other"

@@ -179,7 +179,7 @@ func TestAlarmsMailAndSessions(t *testing.T) {
 	m := New(Config{Log: quiet(), Sessions: fakeSessions(3), Version: "1.2.3"})
 	for _, a := range []struct{ source, outcome string }{
 		{"dc09-tcp", "opened"}, {"dc09-udp", "duplicate"}, {"webhook:arc-nord", "joined"},
-		{"operator:alice", "joined"}, {"operator:bob", "joined"}, {"operator", "opened"}, {"", "logged"},
+		{"operator:alice", "joined"}, {"operator:bob", "joined"}, {"admin", "opened"}, {"", "logged"},
 	} {
 		m.AlarmRecorded(a.source, a.outcome)
 	}
@@ -279,7 +279,7 @@ func TestRequireToken(t *testing.T) {
 func TestSourceLabel(t *testing.T) {
 	for source, want := range map[string]string{
 		"dc09-tcp": "dc09", "dc09-udp": "dc09", "webhook:arc-nord": "webhook", "operator:c.martin": "console",
-		"operator": "cli", "": "other", "cli": "other",
+		"admin": "cli", "operator": "other", "": "other", "cli": "other",
 	} {
 		if got := sourceLabel(source); got != want {
 			t.Errorf("sourceLabel(%q) = %q, want %q", source, got, want)

@@ -196,7 +196,7 @@ func TestServeEvidence(t *testing.T) {
 	f.Close()
 	_, keyOut := runCLI(t, "evidence", "key", "--data", data)
 	code, out := runCLI(t, "evidence", "verify", bundle, "--key", strings.Fields(keyOut)[0])
-	if code != 0 || !strings.Contains(out, "OK: intact and signed by the expected key") || !strings.Contains(out, "by admin-api") {
+	if code != 0 || !strings.Contains(out, "OK: intact and signed by the expected key") || !strings.Contains(out, "by admin") {
 		t.Fatalf("verify exit %d: %s", code, out)
 	}
 	// The purged incident still exports: its timeline, with the purge on
