@@ -302,7 +302,7 @@ func (c *session) leave() {
 	if err := c.srv.Store.EndSession(ctx, sid, time.Now().UTC(), c.reason); err != nil {
 		c.log.Error("record session end", "err", err)
 	}
-	c.log.Info("participant left", "room", h.id, "participant", self.ID, "reason", c.reason)
+	c.log.Info("participant left", "reason", c.reason) // c.log names the room and participant
 }
 
 // startSession records the join in the store.
