@@ -196,8 +196,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				return b[:10], true
 			}
 			return b, true
-		}, nil), pub, []string{"recordings/cam1/0002.mp4: size 10, manifest says 1000", "recordings/cam1/0002.mp4: SHA-256 differs"}},
-		{"changed timeline entry, manifest re-signed", alteredTimeline(), pub, []string{"timeline entry 3: altered (hash mismatch)"}},
+		}, nil), pub, []string{"recordings/cam1/0002.mp4: size 10 bytes, manifest says 1000", "recordings/cam1/0002.mp4: SHA-256 differs"}},
+		{"changed timeline entry, manifest re-signed", alteredTimeline(), pub, []string{"timeline.json: entry 3: altered (hash mismatch)"}},
 		{"bad signature", rewrite(t, bundle, func(n string, b []byte) ([]byte, bool) {
 			if n == SignatureName {
 				return []byte(base64.StdEncoding.EncodeToString(make([]byte, ed25519.SignatureSize))), true

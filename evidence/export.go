@@ -112,7 +112,7 @@ func (x *Exporter) writeRecords(ctx context.Context, b *bundleWriter, inc store.
 	if err != nil {
 		return err
 	}
-	if err := b.writeJSON("incident.json", map[string]any{"incident": inc, "legal_hold": hold}); err != nil {
+	if err := b.writeJSON("incident.json", toIncidentDoc(inc, hold)); err != nil {
 		return err
 	}
 	timeline, err := x.Records.Timeline(ctx, inc.ID)
@@ -126,14 +126,14 @@ func (x *Exporter) writeRecords(ctx context.Context, b *bundleWriter, inc store.
 	if err != nil {
 		return err
 	}
-	if err := b.writeJSON("chat.json", chat); err != nil {
+	if err := b.writeJSON("chat.json", toChat(chat)); err != nil {
 		return err
 	}
 	invitations, err := x.Records.Invitations(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
-	if err := b.writeJSON("invitations.json", invitations); err != nil {
+	if err := b.writeJSON("invitations.json", toInvitations(invitations)); err != nil {
 		return err
 	}
 	sessions, err := x.Records.Sessions(ctx, inc.Room)
@@ -144,7 +144,7 @@ func (x *Exporter) writeRecords(ctx context.Context, b *bundleWriter, inc store.
 	if err != nil {
 		return err
 	}
-	return b.writeJSON("access.json", map[string]any{"sessions": sessions, "access_log": access})
+	return b.writeJSON("access.json", toAccessDoc(sessions, access))
 }
 
 func (x *Exporter) chat(ctx context.Context, room string) ([]store.ChatMessage, error) {
@@ -203,18 +203,13 @@ func (x *Exporter) writeRecordings(ctx context.Context, b *bundleWriter, inciden
 // the rest of the evidence still matters.
 func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident string) error {
 	if x.Files == nil {
-		return b.writeJSON("files.json", []any{})
+		return b.writeJSON("files.json", []fileRecord{})
 	}
 	list, err := x.Files.IncidentFiles(ctx, incident)
 	if err != nil {
 		return err
 	}
-	type sharedFile struct {
-		store.SharedFile
-		Path    string `json:"path,omitempty"`
-		Missing bool   `json:"missing,omitempty"` // recorded, but its bytes were not on disk
-	}
-	out := make([]sharedFile, 0, len(list))
+	out := make([]fileRecord, 0, len(list))
 	for _, f := range list {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -222,7 +217,7 @@ func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident str
 		p := "files/" + f.ID + "-" + safeName(f.Name)
 		r, err := x.Files.Open(f.SHA256)
 		if errors.Is(err, fs.ErrNotExist) {
-			out = append(out, sharedFile{SharedFile: f, Missing: true})
+			out = append(out, toFile(f, ""))
 			continue
 		}
 		if err != nil {
@@ -233,7 +228,7 @@ func (x *Exporter) writeFiles(ctx context.Context, b *bundleWriter, incident str
 		if err != nil {
 			return fmt.Errorf("file %s (%s): %w", f.ID, f.Name, err)
 		}
-		out = append(out, sharedFile{SharedFile: f, Path: p})
+		out = append(out, toFile(f, p))
 	}
 	return b.writeJSON("files.json", out)
 }

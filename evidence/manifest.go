@@ -53,7 +53,9 @@ type TimelineEntry struct {
 func toTimeline(list []store.Entry) []TimelineEntry {
 	out := make([]TimelineEntry, 0, len(list))
 	for _, e := range list {
-		out = append(out, TimelineEntry(e))
+		te := TimelineEntry(e)
+		te.At = te.At.UTC()
+		out = append(out, te)
 	}
 	return out
 }

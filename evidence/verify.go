@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"vigie/store"
 )
@@ -68,12 +69,12 @@ func Verify(zr *zip.Reader, want ed25519.PublicKey) Report {
 	}
 	var m Manifest
 	if err := json.Unmarshal(body, &m); err != nil {
-		r.add("%s: not readable: %v", ManifestName, err)
+		r.add("%s: not valid JSON, cannot be read: %v", ManifestName, err)
 		return r
 	}
 	r.Manifest = &m
 	if m.Format != Format {
-		r.add("%s: format %q, want %q", ManifestName, m.Format, Format)
+		r.add("%s: format %q is not the expected %q", ManifestName, m.Format, Format)
 	}
 	checkSignature(&r, entries[SignatureName], body, m.PublicKey, want)
 	listed := map[string]bool{ManifestName: true, SignatureName: true}
@@ -103,22 +104,22 @@ func Verify(zr *zip.Reader, want ed25519.PublicKey) Report {
 
 func readSmall(r *Report, f *zip.File, name string, limit int64) ([]byte, bool) {
 	if f == nil {
-		r.add("%s: missing", name)
+		r.add("%s: missing from the zip", name)
 		return nil, false
 	}
 	rc, err := f.Open()
 	if err != nil {
-		r.add("%s: not readable: %v", name, err)
+		r.add("%s: cannot be read from the zip: %v", name, err)
 		return nil, false
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		r.add("%s: not readable: %v", name, err)
+		r.add("%s: cannot be read from the zip: %v", name, err)
 		return nil, false
 	}
 	if int64(len(b)) > limit {
-		r.add("%s: larger than %d bytes", name, limit)
+		r.add("%s: larger than %d bytes, too large to check", name, limit)
 		return nil, false
 	}
 	return b, true
@@ -127,7 +128,7 @@ func readSmall(r *Report, f *zip.File, name string, limit int64) ([]byte, bool) 
 func checkSignature(r *Report, f *zip.File, manifest []byte, named string, want ed25519.PublicKey) {
 	pub, err := ParsePublicKey(named)
 	if err != nil {
-		r.add("%s: public_key: %v", ManifestName, err)
+		r.add("%s: its public_key is not a base64 ed25519 public key", ManifestName)
 		return
 	}
 	if want != nil && !bytes.Equal(pub, want) {
@@ -146,26 +147,26 @@ func checkSignature(r *Report, f *zip.File, manifest []byte, named string, want 
 
 func checkFile(r *Report, f *zip.File, fe FileEntry) {
 	if f == nil {
-		r.add("%s: missing", fe.Path)
+		r.add("%s: missing from the zip", fe.Path)
 		return
 	}
 	rc, err := f.Open()
 	if err != nil {
-		r.add("%s: not readable: %v", fe.Path, err)
+		r.add("%s: cannot be read from the zip: %v", fe.Path, err)
 		return
 	}
 	defer rc.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, rc)
 	if err != nil {
-		r.add("%s: not readable: %v", fe.Path, err)
+		r.add("%s: cannot be read from the zip: %v", fe.Path, err)
 		return
 	}
 	if n != fe.Size {
-		r.add("%s: size %d, manifest says %d", fe.Path, n, fe.Size)
+		r.add("%s: size %d bytes, manifest says %d", fe.Path, n, fe.Size)
 	}
 	if hex.EncodeToString(h.Sum(nil)) != fe.SHA256 {
-		r.add("%s: SHA-256 differs", fe.Path)
+		r.add("%s: SHA-256 differs from the manifest: the content was changed", fe.Path)
 	}
 }
 
@@ -177,16 +178,17 @@ func checkTimeline(r *Report, f *zip.File, incident string) {
 	}
 	var list []TimelineEntry
 	if err := json.Unmarshal(b, &list); err != nil {
-		r.add("timeline.json: not readable: %v", err)
+		r.add("timeline.json: not a valid timeline, cannot be read: %v", err)
 		return
 	}
 	for _, e := range list {
 		if e.Incident != incident {
-			r.add("timeline entry %d: belongs to incident %q, not %q", e.Seq, e.Incident, incident)
+			r.add("timeline.json: entry %d belongs to incident %q, not %q", e.Seq, e.Incident, incident)
 			return
 		}
 	}
 	if err := store.VerifyChain(fromTimeline(list)); err != nil {
-		r.add("%v", err)
+		// store says "timeline entry N: …"; the file is the timeline.
+		r.add("timeline.json: %s", strings.TrimPrefix(err.Error(), "timeline "))
 	}
 }
