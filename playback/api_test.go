@@ -123,10 +123,10 @@ func TestAPI(t *testing.T) {
 		{"/api/v1/incidents/i1/playback/" + id + "/rewind", http.StatusNotFound},
 		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusInternalServerError}, // no room files here
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},
-		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},          // ended: nothing to do
-		{"/api/v1/incidents/i1/playback/" + id + "/pause", http.StatusConflict},          // ended
+		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},           // ended: nothing to do
+		{"/api/v1/incidents/i1/playback/" + id + "/pause", http.StatusConflict},           // ended
 		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusInternalServerError}, // still found: no room files here
-		{"/api/v1/incidents/i2/playback/" + id + "/dismiss", http.StatusNotFound},        // another incident's
+		{"/api/v1/incidents/i2/playback/" + id + "/dismiss", http.StatusNotFound},         // another incident's
 		{"/api/v1/incidents/i1/playback/" + id + "/dismiss", http.StatusNoContent},
 		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusNotFound},
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNotFound},
