@@ -15,8 +15,8 @@
 //	GET  /console/api/incidents/{id}/evidence   the signed evidence bundle (zip)
 //	GET  /console/api/evidence-key              the key that signs bundles
 //	POST /console/api/incidents/{id}/playback   {"camera","from","to"} play recorded footage in the room
-//	GET  /console/api/incidents/{id}/playback   the playbacks running
-//	POST /console/api/incidents/{id}/playback/{pid}/pause|resume|stop|clip
+//	GET  /console/api/incidents/{id}/playback   the playbacks running, and those ended kept for their clip
+//	POST /console/api/incidents/{id}/playback/{pid}/pause|resume|stop|dismiss|clip
 //
 // The page itself (/console) is one of web's static files.
 //

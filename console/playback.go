@@ -39,7 +39,7 @@ func (c *Console) listPlayback(w http.ResponseWriter, r *http.Request) {
 	c.playback.ServeList(w, r, r.PathValue("id"))
 }
 
-// playbackAction answers POST /console/api/incidents/{id}/playback/{pid}/pause|resume|stop|clip.
+// playbackAction answers POST /console/api/incidents/{id}/playback/{pid}/pause|resume|stop|dismiss|clip.
 func (c *Console) playbackAction(w http.ResponseWriter, r *http.Request) {
 	if c.playbackOff(w) {
 		return

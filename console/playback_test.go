@@ -65,6 +65,8 @@ func TestPlaybackRoutes(t *testing.T) {
 		{"resume", request{method: "POST", path: "/console/api/incidents/i_1/playback/p1/resume", cookie: cookie}, http.StatusNoContent, "", "resume i_1 p1 by operator:alice (Alice Martin)"},
 		{"clip", request{method: "POST", path: "/console/api/incidents/i_1/playback/p1/clip", cookie: cookie}, http.StatusCreated, "file", "clip i_1 p1 by operator:alice (Alice Martin)"},
 		{"stop", request{method: "POST", path: "/console/api/incidents/i_1/playback/p1/stop", cookie: cookie}, http.StatusNoContent, "", "stop i_1 p1 by operator:alice (Alice Martin)"},
+		{"dismiss", request{method: "POST", path: "/console/api/incidents/i_1/playback/p1/dismiss", cookie: cookie}, http.StatusNoContent, "", "dismiss i_1 p1 by operator:alice (Alice Martin)"},
+		{"dismiss without header", request{method: "POST", path: "/console/api/incidents/i_1/playback/p1/dismiss", cookie: cookie, noCSRF: true}, http.StatusForbidden, "forbidden", ""},
 		{"GET on an action", request{method: "GET", path: "/console/api/incidents/i_1/playback/p1/stop", cookie: cookie}, http.StatusNotFound, "not_found", ""},
 	}
 	for _, tt := range tests {

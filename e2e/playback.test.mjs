@@ -6,7 +6,8 @@
 // "enregistré — HH:MM:SS" (in violet where live cameras say "EN DIRECT") from the chosen start
 // and advancing, and decodes its frames; Pause
 // holds both; Resume moves again; Save clip shares an MP4 in the room's files; Stop takes the tile
-// away. A second camera whose recorder is down shows the console's plain error.
+// away while the console line stays "terminé" with Save clip, which still works, and Dismiss.
+// A second camera whose recorder is down shows the console's plain error.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -175,7 +176,7 @@ describe('recorded footage from the console to the room', () => {
     }
   });
 
-  it('plays, pauses, resumes, saves a clip of and stops a recording', { timeout: 180_000 }, async (t) => {
+  it('plays, pauses, resumes, saves a clip of, stops, saves again and dismisses a recording', { timeout: 180_000 }, async (t) => {
     const participants = [];
     t.after(() => Promise.all(participants.map((p) => p.close())));
     await onFailure('playback', { server: ctx.server, participants }, async () => {
@@ -342,17 +343,39 @@ describe('recorded footage from the console to the room', () => {
         what: 'the console saying the clip is shared',
       });
       const clipName = plain(await done.textContent()).replace(/^Extrait partagé dans la salle : /, '');
-      assert.match(clipName, /^Enregistrement .*Cour.*\.mp4$/);
+      assert.match(clipName, /^Enregistrement — caméra Cour \d\dh\d\dm\d\d–\d\dh\d\dm\d\d \(Recorded — camera Cour .*\)\.mp4$/);
       await page.locator('#btn-files').click();
       const file = page.locator('#files-list .file-item').filter({ hasText: 'Enregistrement' });
       await file.first().waitFor({ state: 'visible', timeout: 15_000 });
       assert.ok(plain(await file.first().textContent()).includes(clipName), `the room's files list "${clipName}"`);
       await page.locator('#files-close').click();
 
-      // ---- Stop: the tile goes, the console line too ----
+      // ---- Stop: the tile goes; the console line stays, ended, for its clip ----
       await item.locator('.playback-stop').click();
       await waitFor(async () => (await tile.count()) === 0, { timeout: 10_000, what: 'the recorded tile to go' });
+      await waitFor(async () => (await item.getAttribute('data-state')) === 'ended', { what: 'the console line to say ended' });
+      assert.match(plain(await item.locator('.playback-line').textContent()), /^Cour — enregistré \d\d:\d\d:\d\d — terminé$/);
+      assert.match(plain(await item.locator('.playback-note').textContent()), /^Son extrait peut être enregistré jusqu'à \d\d:\d\d:\d\d\.$/);
+      assert.ok(await item.locator('.playback-stop').isHidden(), 'Stop hidden once ended');
+      assert.ok(await item.locator('.playback-toggle').isHidden(), 'Pause hidden once ended');
+      assert.equal(await con.evaluate(() => document.activeElement && document.activeElement.classList.contains('playback-clip')), true,
+        'the focus handed from Stop to Save clip');
+      await waitFor(async () => /l'enregistrement est arrêté\. Son extrait peut encore être enregistré\.$/.test(plain(await done.textContent())), {
+        what: 'the console saying the clip can still be saved',
+      });
+
+      // ---- Save clip after the end: still shared ----
+      await item.locator('.playback-clip').click();
+      await waitFor(async () => plain(await done.textContent()).startsWith('Extrait partagé dans la salle'), {
+        timeout: 30_000,
+        what: 'the console saying the clip saved after the end is shared',
+      });
+      assert.match(plain(await done.textContent()), /^Extrait partagé dans la salle : Enregistrement — caméra Cour \d\dh\d\dm\d\d–\d\dh\d\dm\d\d /);
+
+      // ---- Dismiss: the line goes, with a word ----
+      await item.locator('.playback-dismiss').click();
       await waitFor(async () => (await section.locator('.playback-item').count()) === 0, { what: 'the console line to go' });
+      assert.equal(plain(await done.textContent()), "Cour : l'enregistrement terminé est retiré.");
       // The live camera's tile stays.
       assert.equal(await page.locator('.tile[data-camera="cour"]').count(), 1);
 

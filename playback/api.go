@@ -22,9 +22,13 @@ type Incidents interface {
 // operator as the actor:
 //
 //	POST /api/v1/incidents/{id}/playback {camera, from, to} → 201 {id, track}
-//	GET  /api/v1/incidents/{id}/playback → {playbacks: [{id, camera, track, from, to, recorded_at, state}]}
-//	POST /api/v1/incidents/{id}/playback/{pid}/pause|resume|stop → 204
+//	GET  /api/v1/incidents/{id}/playback → {playbacks: [{id, camera, track, from, to, recorded_at, state, until?}]}
+//	POST /api/v1/incidents/{id}/playback/{pid}/pause|resume|stop|dismiss → 204
 //	POST /api/v1/incidents/{id}/playback/{pid}/clip → 201 {file, name}
+//
+// A playback that ended (its range played out, or stopped) is listed with
+// state "ended" and until (when it is forgotten), and its clip can still be
+// saved until then or until dismissed; pause and resume answer 409.
 //
 // Errors are {"error":{"code","message"}}.
 type API struct {
@@ -91,7 +95,7 @@ func (a *API) ServeList(w http.ResponseWriter, r *http.Request, incident string)
 // ServeAction pauses, resumes, stops or saves as a clip one of an
 // incident's playbacks; a clip is shared in the room by uploader.
 func (a *API) ServeAction(w http.ResponseWriter, r *http.Request, incident, pid, action, actor, uploader string) {
-	if rn, err := a.Service.get(pid); err != nil || rn.incident != incident {
+	if rn := a.Service.find(pid); rn == nil || rn.incident != incident {
 		writeError(w, http.StatusNotFound, "not_found", "no such playback")
 		return
 	}
@@ -103,6 +107,8 @@ func (a *API) ServeAction(w http.ResponseWriter, r *http.Request, incident, pid,
 		err = a.Service.Resume(r.Context(), pid, actor)
 	case "stop":
 		err = a.Service.Stop(r.Context(), pid, actor)
+	case "dismiss":
+		err = a.Service.Dismiss(r.Context(), pid, actor)
 	case "clip":
 		var c Clip
 		if c, err = a.Service.SaveClip(r.Context(), pid, actor, uploader); err == nil {
@@ -110,7 +116,7 @@ func (a *API) ServeAction(w http.ResponseWriter, r *http.Request, incident, pid,
 			return
 		}
 	default:
-		writeError(w, http.StatusNotFound, "not_found", "unknown action: pause, resume, stop or clip")
+		writeError(w, http.StatusNotFound, "not_found", "unknown action: pause, resume, stop, dismiss or clip")
 		return
 	}
 	if err != nil {
@@ -154,6 +160,8 @@ func writeServiceError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no such playback")
+	case errors.Is(err, ErrEnded):
+		writeError(w, http.StatusConflict, "ended", "the playback has ended: its clip can still be saved")
 	case errors.Is(err, ErrNoCamera):
 		writeError(w, http.StatusBadRequest, "bad_request", "unknown camera, or a camera without recorded footage (playback_url)")
 	case errors.Is(err, ErrBadRange):

@@ -123,8 +123,20 @@ func TestAPI(t *testing.T) {
 		{"/api/v1/incidents/i1/playback/" + id + "/rewind", http.StatusNotFound},
 		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusInternalServerError}, // no room files here
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},
+		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNoContent},           // ended: nothing to do
+		{"/api/v1/incidents/i1/playback/" + id + "/pause", http.StatusConflict},           // ended
+		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusInternalServerError}, // still found: no room files here
+		{"/api/v1/incidents/i2/playback/" + id + "/dismiss", http.StatusNotFound},         // another incident's
+		{"/api/v1/incidents/i1/playback/" + id + "/dismiss", http.StatusNoContent},
+		{"/api/v1/incidents/i1/playback/" + id + "/clip", http.StatusNotFound},
 		{"/api/v1/incidents/i1/playback/" + id + "/stop", http.StatusNotFound},
 	} {
+		if step.path == "/api/v1/incidents/i1/playback/"+id+"/pause" && step.want == http.StatusConflict {
+			w := do("GET /api/v1/incidents/i1/playback", "", "k")
+			if !strings.Contains(w.Body.String(), `"state":"ended"`) || !strings.Contains(w.Body.String(), `"until":"`) {
+				t.Fatalf("list after stop: %s", w.Body)
+			}
+		}
 		if w := do(step.path, "", "k"); w.Code != step.want {
 			t.Fatalf("%s: %d, want %d: %s", step.path, w.Code, step.want, w.Body)
 		}

@@ -48,35 +48,52 @@ type Info struct {
 	To         time.Time `json:"to"`
 	RecordedAt time.Time `json:"recorded_at"`
 	State      string    `json:"state"`
+	// Until is when an ended playback is forgotten: its clip can be saved
+	// until then; absent while it runs.
+	Until *time.Time `json:"until,omitempty"`
 }
 
-// List returns the playbacks running in an incident, oldest first.
+// List returns the playbacks of an incident, running or ended (kept for
+// their clip), oldest first.
 func (s *Service) List(incident string) []Info {
+	type listed struct {
+		r     *running
+		until *time.Time
+	}
 	s.mu.Lock()
-	var rs []*running
+	var rs []listed
 	for _, r := range s.running {
 		if r.incident == incident {
-			rs = append(rs, r)
+			rs = append(rs, listed{r: r})
+		}
+	}
+	for _, r := range s.ended {
+		if r.incident == incident {
+			until := r.endedAt.Add(s.cfg.KeepFor).UTC().Truncate(time.Second)
+			rs = append(rs, listed{r: r, until: &until})
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(rs, func(a, b *running) int { return cmp.Or(a.started.Compare(b.started), cmp.Compare(a.id, b.id)) })
+	slices.SortFunc(rs, func(a, b listed) int { return cmp.Or(a.r.started.Compare(b.r.started), cmp.Compare(a.r.id, b.r.id)) })
 	out := make([]Info, 0, len(rs))
-	for _, r := range rs {
-		st := s.status(r, "")
-		out = append(out, Info{ID: r.id, Camera: r.camera, Track: r.track, From: r.from.UTC(), To: r.to.UTC(),
-			RecordedAt: r.player.RecordedAt().UTC(), State: st.State})
+	for _, l := range rs {
+		state := StateEnded
+		if l.until == nil {
+			state = s.status(l.r, "").State
+		}
+		out = append(out, Info{ID: l.r.id, Camera: l.r.camera, Track: l.r.track, From: l.r.from.UTC(), To: l.r.to.UTC(),
+			RecordedAt: l.r.player.RecordedAt().UTC(), State: state, Until: l.until})
 	}
 	return out
 }
 
 // SaveClip saves what a playback has shown (at most the last MaxClip) as
 // an MP4 file shared in its room by uploader, and notes it on the
-// incident's timeline under actor.
+// incident's timeline under actor. The playback may be running or ended.
 func (s *Service) SaveClip(ctx context.Context, id, actor, uploader string) (Clip, error) {
-	r, err := s.get(id)
-	if err != nil {
-		return Clip{}, err
+	r := s.find(id)
+	if r == nil {
+		return Clip{}, ErrNotFound
 	}
 	if s.cfg.Clips == nil {
 		return Clip{}, fmt.Errorf("%w: room files are off", errClip)
@@ -113,9 +130,13 @@ func (s *Service) SaveClip(ctx context.Context, id, actor, uploader string) (Cli
 }
 
 // clipName is the clip's file name, in French and English, with the range
-// in the zone's time: "Enregistrement — caméra Cour 14:02:10–14:03:00
-// (Recorded — camera Cour 14:02:10–14:03:00).mp4".
+// in the zone's time written without ':' (room file names cannot hold it):
+// "Enregistrement — caméra Cour 14h02m10–14h03m00 (Recorded — camera Cour
+// 14h02m10–14h03m00).mp4"; a camera named "Caméra Cour" is not called
+// "caméra Caméra Cour" (record.CameraWords).
 func clipName(camera string, span record.Span, zone *time.Location) string {
-	times := span.From.In(zone).Format(time.TimeOnly) + "–" + span.To.In(zone).Format(time.TimeOnly)
-	return "Enregistrement — caméra " + camera + " " + times + " (Recorded — camera " + camera + " " + times + ").mp4"
+	const clock = "15h04m05"
+	times := span.From.In(zone).Format(clock) + "–" + span.To.In(zone).Format(clock)
+	fr, en := record.CameraWords(camera)
+	return "Enregistrement — " + fr + " " + times + " (Recorded — " + en + " " + times + ").mp4"
 }

@@ -137,8 +137,11 @@ func TestPlaybackGivesUp(t *testing.T) {
 	if m, _ := fake.last(); m.State != StateStopped || m.ID != id {
 		t.Fatalf("last status %+v", m)
 	}
-	if _, err := svc.get(id); err != ErrNotFound {
-		t.Fatalf("playback still listed: %v", err)
+	if _, err := svc.get(id); err != ErrEnded {
+		t.Fatalf("playback still running: %v", err)
+	}
+	if got := svc.List("inc1"); len(got) != 1 || got[0].State != StateEnded {
+		t.Fatalf("list %+v: want it ended, kept for its clip", got)
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
@@ -215,7 +218,7 @@ func TestSaveClip(t *testing.T) {
 		t.Fatalf("clip lasts %q s, want %.2f s ± 10 %%", out, span)
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
-	times := clip.From.In(paris).Format(time.TimeOnly) + "–" + clip.To.In(paris).Format(time.TimeOnly)
+	times := clip.From.In(paris).Format("15h04m05") + "–" + clip.To.In(paris).Format("15h04m05")
 	wantName := "Enregistrement — caméra Cour " + times + " (Recorded — camera Cour " + times + ").mp4"
 	if clip.File != "f_1" || clip.Name != wantName || share.name != wantName || share.room != "room1" || share.by != [2]string{"operator:alice", "Alice"} {
 		t.Fatalf("shared %+v as %q in %s by %v; want %q", clip, share.name, share.room, share.by, wantName)
@@ -224,5 +227,23 @@ func TestSaveClip(t *testing.T) {
 	if len(saved) != 1 || saved[0].Actor != "operator:alice" || saved[0].Detail["camera"] != "cour" || saved[0].Detail["file"] != "f_1" ||
 		saved[0].Detail["from"] != clip.From.UTC().Format(time.RFC3339Nano) || saved[0].Detail["to"] != clip.To.UTC().Format(time.RFC3339Nano) {
 		t.Fatalf("timeline %+v", saved)
+	}
+
+	// Stopped, it is still there for its clip: the same footage.
+	if err := svc.Stop(t.Context(), id, "op"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.SaveClip(t.Context(), id, "operator:alice", "Alice")
+	if err != nil {
+		t.Fatalf("clip after stop: %v", err)
+	}
+	if !again.From.Equal(clip.From) || again.To.Before(clip.To) {
+		t.Fatalf("clip after stop %+v, before %+v", again, clip)
+	}
+	if err := svc.Dismiss(t.Context(), id, "op"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SaveClip(t.Context(), id, "operator:alice", "Alice"); err != ErrNotFound {
+		t.Fatalf("clip after dismiss: %v", err)
 	}
 }

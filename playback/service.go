@@ -50,6 +50,12 @@ type ServiceConfig struct {
 	// GiveUp is how long a recorder may stay unreachable before its
 	// playback stops; 60 s when 0.
 	GiveUp time.Duration
+	// KeepEnded is how many ended playbacks are kept for their clip, all
+	// incidents together, oldest dropped first; 4 when 0 (ended.go).
+	KeepEnded int
+	// KeepFor is how long an ended playback is kept for its clip; 10 min
+	// when 0.
+	KeepFor time.Duration
 }
 
 // States of a playback, as playback_status carries them.
@@ -57,6 +63,9 @@ const (
 	StatePlaying = "playing"
 	StatePaused  = "paused"
 	StateStopped = "stopped"
+	// StateEnded is a playback kept after its end for its clip (ended.go);
+	// only the APIs list it, playback_status says "stopped".
+	StateEnded = "ended"
 )
 
 // StatusMessage is the playback_status signaling message (docs/protocol.md).
@@ -76,6 +85,7 @@ var (
 	ErrTooMany    = errors.New("playback: too many playbacks")
 	ErrRoomClosed = errors.New("playback: the incident closed meanwhile")
 	ErrBadRange   = errors.New("playback: bad range") // from in the future, not before to, or more than a day
+	ErrEnded      = errors.New("playback: the playback has ended")
 	maxRangeSpan  = 24 * time.Hour
 )
 
@@ -91,6 +101,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	running  map[string]*running
+	ended    map[string]*running    // kept for their clip (ended.go)
 	starting map[*starting]struct{} // Starts in progress: they count towards Max
 	closed   bool
 	wg       sync.WaitGroup // reporters, stops and Starts in progress
@@ -118,6 +129,8 @@ type running struct {
 	stop                              chan struct{}
 	reported                          chan struct{} // closed when report returns
 	once                              sync.Once
+	endedAt                           time.Time   // guarded by Service.mu, when in ended
+	forget                            *time.Timer // guarded by Service.mu, when in ended
 }
 
 // NewService returns a Service for the cameras that have a playback_url.
@@ -134,6 +147,12 @@ func NewService(cfg ServiceConfig) *Service {
 	if cfg.GiveUp <= 0 {
 		cfg.GiveUp = time.Minute
 	}
+	if cfg.KeepEnded <= 0 {
+		cfg.KeepEnded = 4
+	}
+	if cfg.KeepFor <= 0 {
+		cfg.KeepFor = 10 * time.Minute
+	}
 	cams := map[string]config.Camera{}
 	for _, c := range cfg.Cameras {
 		if c.PlaybackURL != "" {
@@ -146,7 +165,7 @@ func NewService(cfg ServiceConfig) *Service {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, log: cfg.Log, cams: cams, zone: zone, running: map[string]*running{},
-		starting: map[*starting]struct{}{}, ctx: ctx, cancel: cancel}
+		ended: map[string]*running{}, starting: map[*starting]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
 // StopRoom stops the playbacks shown in a room (its incident closed);
@@ -167,8 +186,9 @@ func (s *Service) StopRoom(ctx context.Context, room, reason string) {
 	}
 	s.mu.Unlock()
 	for _, id := range ids {
-		_ = s.stop(ctx, id, "system", reason) // ErrNotFound: stopped meanwhile
+		_ = s.stop(ctx, id, "system", reason, false) // ErrNotFound: stopped meanwhile
 	}
+	s.forgetRoom(room)
 }
 
 // Has reports whether camera has recorded footage (a playback_url).
@@ -269,12 +289,12 @@ func (s *Service) report(r *running) {
 		case <-r.lost:
 			// The cause (refused, timed out...) is in the player's log.
 			reason := fmt.Sprintf("recorder unreachable for %d s", int(s.cfg.GiveUp.Round(time.Second)/time.Second))
-			s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", reason) })
+			s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", reason, true) })
 			return
 		case <-t.C:
 			s.cfg.Signaling.Broadcast(r.room, s.status(r, ""))
 			if !r.player.RecordedAt().Before(r.to) {
-				s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", "end of the range") })
+				s.wg.Go(func() { _ = s.stop(context.Background(), r.id, "system", "end of the range", true) })
 			}
 		}
 	}
@@ -291,14 +311,17 @@ func (s *Service) status(r *running, state string) StatusMessage {
 		RecordedAt: r.player.RecordedAt().UTC().Format(time.RFC3339), State: state}
 }
 
+// get finds a running playback: ErrEnded for one kept after its end.
 func (s *Service) get(id string) (*running, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.running[id]
-	if r == nil {
-		return nil, ErrNotFound
+	if r := s.running[id]; r != nil {
+		return r, nil
 	}
-	return r, nil
+	if s.ended[id] != nil {
+		return nil, ErrEnded
+	}
+	return nil, ErrNotFound
 }
 
 // Pause pauses a playback.
@@ -350,20 +373,35 @@ func notFoundIfClosed(err error) error {
 	return err
 }
 
-// Stop ends a playback and withdraws its track from the room.
+// Stop ends a playback and withdraws its track from the room; it stays
+// listed as ended, for its clip, until dismissed or forgotten (ended.go).
+// Stopping an ended playback does nothing.
 func (s *Service) Stop(ctx context.Context, id, actor string) error {
-	return s.stop(ctx, id, actor, "")
+	err := s.stop(ctx, id, actor, "", true)
+	if errors.Is(err, ErrEnded) {
+		return nil
+	}
+	return err
 }
 
-// stop ends a playback; reason, when set, goes on the timeline.
-func (s *Service) stop(ctx context.Context, id, actor, reason string) error {
+// stop ends a playback; reason, when set, goes on the timeline; keep
+// keeps it as ended for its clip.
+func (s *Service) stop(ctx context.Context, id, actor, reason string, keep bool) error {
 	s.mu.Lock()
 	r := s.running[id]
-	delete(s.running, id)
-	s.mu.Unlock()
 	if r == nil {
+		ended := s.ended[id] != nil
+		s.mu.Unlock()
+		if ended {
+			return ErrEnded
+		}
 		return ErrNotFound
 	}
+	delete(s.running, id)
+	if keep && !s.closed {
+		s.keepLocked(r) // in the same lock: StopRoom never misses it
+	}
+	s.mu.Unlock()
 	s.end(r)
 	s.cfg.Signaling.Broadcast(r.room, s.status(r, StateStopped))
 	s.timeline(ctx, r, "playback_stopped", actor, reason)
@@ -390,6 +428,7 @@ func (s *Service) Close() {
 	s.cancel()
 	all := s.running
 	s.running = map[string]*running{}
+	s.forgetAllLocked()
 	s.mu.Unlock()
 	for _, r := range all {
 		s.end(r)

@@ -113,8 +113,23 @@ func TestServiceStatusPauseStopTimeline(t *testing.T) {
 	if err := svc.Stop(t.Context(), id, "op"); err != nil {
 		t.Fatal(err)
 	}
+	if got := svc.List("inc1"); len(got) != 1 || got[0].State != StateEnded || got[0].Until == nil {
+		t.Fatalf("after stop, list %+v: want it ended, kept for its clip", got)
+	}
+	if err := svc.Stop(t.Context(), id, "op"); err != nil {
+		t.Fatalf("second stop: %v, want nothing done", err)
+	}
+	if err := svc.Pause(t.Context(), id, "op"); err != ErrEnded {
+		t.Fatalf("pause when ended: %v", err)
+	}
+	if err := svc.Dismiss(t.Context(), id, "op"); err != nil {
+		t.Fatal(err)
+	}
 	if err := svc.Stop(t.Context(), id, "op"); err != ErrNotFound {
-		t.Fatalf("second stop: %v", err)
+		t.Fatalf("stop after dismiss: %v", err)
+	}
+	if got := svc.List("inc1"); len(got) != 0 {
+		t.Fatalf("after dismiss, list %+v", got)
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()

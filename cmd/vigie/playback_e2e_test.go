@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -288,7 +289,8 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 
 	var clip struct{ File, Name string }
 	api("POST", "/api/v1/incidents/"+inc.ID+"/playback/"+pb.ID+"/clip", "", http.StatusCreated, &clip)
-	if !strings.HasPrefix(clip.Name, "Enregistrement — caméra Cour ") || !strings.HasSuffix(clip.Name, ".mp4") {
+	clipNamed := regexp.MustCompile(`^Enregistrement — caméra Cour (\d\dh\d\dm\d\d–\d\dh\d\dm\d\d) \(Recorded — camera Cour (\d\dh\d\dm\d\d–\d\dh\d\dm\d\d)\)\.mp4$`)
+	if m := clipNamed.FindStringSubmatch(clip.Name); m == nil || m[1] != m[2] {
 		t.Fatalf("clip %+v", clip)
 	}
 	waitShared(t, viewer, clip.File)
@@ -304,9 +306,23 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 	if !viewer.offered("cour") {
 		t.Fatal("the live camera went with the recorded track")
 	}
+	// Stopped, it stays listed as ended and its clip can still be saved,
+	// until dismissed.
+	api("GET", "/api/v1/incidents/"+inc.ID+"/playback", "", http.StatusOK, &list)
+	if len(list.Playbacks) != 1 || list.Playbacks[0].ID != pb.ID || list.Playbacks[0].State != "ended" {
+		t.Fatalf("list after stop %+v", list)
+	}
+	var late struct{ File, Name string }
+	api("POST", "/api/v1/incidents/"+inc.ID+"/playback/"+pb.ID+"/clip", "", http.StatusCreated, &late)
+	if clipNamed.FindStringSubmatch(late.Name) == nil || late.File == clip.File {
+		t.Fatalf("clip after stop %+v", late)
+	}
+	waitShared(t, viewer, late.File)
+	api("POST", "/api/v1/incidents/"+inc.ID+"/playback/"+pb.ID+"/dismiss", "", http.StatusNoContent, nil)
+	api("POST", "/api/v1/incidents/"+inc.ID+"/playback/"+pb.ID+"/clip", "", http.StatusNotFound, nil)
 	api("GET", "/api/v1/incidents/"+inc.ID+"/playback", "", http.StatusOK, &list)
 	if len(list.Playbacks) != 0 {
-		t.Fatalf("list after stop %+v", list)
+		t.Fatalf("list after dismiss %+v", list)
 	}
 
 	// The console plays the same footage under the operator's name.
@@ -342,12 +358,12 @@ func TestPlaybackReachesARoomViewer(t *testing.T) {
 		}
 	}
 	want := []string{"playback_started admin ", "playback_clip_saved admin " + clip.File, "playback_stopped admin ",
-		"playback_started operator:alice ", "playback_stopped operator:alice "}
+		"playback_clip_saved admin " + late.File, "playback_started operator:alice ", "playback_stopped operator:alice "}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("timeline %q, want %q", got, want)
 	}
 
-	// Closing the incident stops its playbacks.
+	// Closing the incident stops its playbacks and forgets the ended ones.
 	op("POST", "/console/api/incidents/"+inc.ID+"/playback",
 		`{"camera":"cour","from":"2026-12-04T14:05:00Z","to":"2026-12-04T14:06:00Z"}`, http.StatusCreated, &byOp)
 	api("POST", "/api/v1/incidents/"+inc.ID+"/close", "", http.StatusNoContent, nil)

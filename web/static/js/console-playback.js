@@ -1,6 +1,8 @@
 // Recorded footage on an incident's card (docs/recording.md, NVR playback): a form that plays a
 // time range of one of the site's cameras in the incident's room, and one line per recording
-// playing there, with Pause/Resume, Stop and Save clip. The card keeps its panel across refreshes
+// playing there, with Pause/Resume, Stop and Save clip. A recording that ended (its range played
+// out, or stopped) keeps its line, "ended", with Save clip and Dismiss, while the server keeps it
+// (docs/recording.md); when the server forgets it, the panel says its clip is no longer available. The card keeps its panel across refreshes
 // (what is typed stays); console.js asks each panel to load its list with every refresh. Lines
 // are updated in place, so a button keeps the focus while its words change.
 
@@ -14,7 +16,7 @@ export function playbackCameras(site) {
   return ((site && site.cameras) || []).filter((c) => c.playback === true);
 }
 
-/** The sentence for a failed start or action ("pause", "resume", "stop", "clip"): err is an ApiError. */
+/** The sentence for a failed start or action ("pause", "resume", "stop", "clip", "dismiss"): err is an ApiError. */
 export function playbackError(err, action = '') {
   if (err.code === 'network' || err.status === 0) return t('error.network');
   if (action === 'clip' && err.status >= 500 && err.status !== 502 && err.status !== 504) return t('playback.error.clip');
@@ -22,8 +24,9 @@ export function playbackError(err, action = '') {
     case 400:
       return /camera/i.test(err.message) ? t('playback.error.camera') : t('playback.error.range');
     case 404:
-      return t('playback.error.gone');
+      return t(action === 'clip' || action === 'dismiss' ? 'playback.error.clipGone' : 'playback.error.gone');
     case 409:
+      if (err.code === 'ended') return t('playback.error.ended');
       // The incident closed, or a clip asked for before anything was shown.
       return /closed/i.test(err.message) ? t('playback.error.closed') : t('playback.error.noFootage');
     case 429:
@@ -55,6 +58,28 @@ function button(className, action, pid, text) {
   return b;
 }
 
+/**
+ * What a playback's line shows, from the server's view of it ({state, recorded_at, until}):
+ * state "playing", "paused" or "ended", its words, and its buttons' actions in order.
+ */
+export function playbackLine(view, camera) {
+  const state = view.state === 'ended' || view.state === 'paused' ? view.state : 'playing';
+  const at = new Date(view.recorded_at);
+  const time = Number.isNaN(at.getTime()) ? '\u2014' : formatClock(at);
+  const text = t('playback.line', { camera, time, state: t(`playback.state.${state}`) });
+  if (state === 'ended') {
+    const until = new Date(view.until);
+    const note = Number.isNaN(until.getTime()) ? '' : t('playback.endedUntil', { until: formatClock(until) });
+    return { state, text, note, actions: ['clip', 'dismiss'] };
+  }
+  return { state, text, note: '', actions: [state === 'paused' ? 'resume' : 'pause', 'clip', 'stop'] };
+}
+
+/** The sentence when a line leaves the list without being dismissed here. */
+export function playbackGoneWords(view, camera) {
+  return t(view && view.state === 'ended' ? 'playback.forgotten' : 'playback.gone', { camera });
+}
+
 function setMessage(node, text) {
   node.textContent = text;
   node.hidden = !text;
@@ -72,7 +97,8 @@ export class PlaybackPanel {
     this.cameras = playbackCameras(site);
     this.onSessionEnd = onSessionEnd;
     this.onIncidentGone = onIncidentGone;
-    this.lines = new Map(); // playback id → {item, text, range, toggle, stop, clip, view}
+    this.lines = new Map(); // playback id → {item, text, range, note, toggle, stop, clip, dismiss, view}
+    this.dismissed = new Set(); // ids dismissed here: their lines leave without a word
     this.root = this.build(inc);
     this.root.addEventListener('submit', (e) => this.onPlay(e));
     this.root.addEventListener('click', (e) => {
@@ -182,11 +208,14 @@ export class PlaybackPanel {
       this.fill(line, view);
       if (this.list.children[i] !== line.item) this.list.insertBefore(line.item, this.list.children[i] || null);
     });
+    const gone = [];
     for (const [id, line] of this.lines) {
       if (seen.has(id)) continue;
+      if (!this.dismissed.delete(id)) gone.push(playbackGoneWords(line.view, this.cameraName(line.view.camera)));
       line.item.remove();
       this.lines.delete(id);
     }
+    if (gone.length) this.say('done', gone.join(' '));
     this.list.hidden = this.lines.size === 0;
   }
 
@@ -195,23 +224,33 @@ export class PlaybackPanel {
     item.dataset.playback = pid;
     const text = el('p', 'playback-line');
     const range = el('p', 'playback-range muted');
+    const note = el('p', 'playback-note muted');
+    note.hidden = true;
     const actions = el('div', 'playback-actions');
     const toggle = button('btn-outline playback-toggle', 'playback-pause', pid, t('playback.pause'));
     const stop = button('btn-outline-danger playback-stop', 'playback-stop', pid, t('playback.stop'));
     const clip = button('btn-outline playback-clip', 'playback-clip', pid, t('playback.clip'));
-    actions.append(toggle, clip, stop);
-    item.append(text, range, actions);
-    return { item, text, range, toggle, stop, clip, view: null };
+    const dismiss = button('btn-outline playback-dismiss', 'playback-dismiss', pid, t('playback.dismiss'));
+    dismiss.hidden = true;
+    actions.append(toggle, clip, stop, dismiss);
+    item.append(text, range, note, actions);
+    return { item, text, range, note, toggle, stop, clip, dismiss, view: null };
   }
 
   fill(line, view) {
     line.view = view;
     const camera = this.cameraName(view.camera);
-    const paused = view.state === 'paused';
-    const at = new Date(view.recorded_at);
-    const time = Number.isNaN(at.getTime()) ? '\u2014' : formatClock(at);
-    line.item.dataset.state = paused ? 'paused' : 'playing';
-    line.text.textContent = t('playback.line', { camera, time, state: t(paused ? 'playback.state.paused' : 'playback.state.playing') });
+    const shown = playbackLine(view, camera);
+    const paused = shown.state === 'paused';
+    const ended = shown.state === 'ended';
+    line.item.dataset.state = shown.state;
+    line.text.textContent = shown.text;
+    setMessage(line.note, shown.note);
+    // An ended line keeps Save clip and gains Dismiss; a focused Stop hands the focus to Save clip.
+    if (ended && (document.activeElement === line.stop || document.activeElement === line.toggle)) line.clip.focus();
+    line.toggle.hidden = ended;
+    line.stop.hidden = ended;
+    line.dismiss.hidden = !ended;
     const from = new Date(view.from);
     const to = new Date(view.to);
     const known = !Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime());
@@ -222,6 +261,7 @@ export class PlaybackPanel {
     line.toggle.setAttribute('aria-label', t(paused ? 'playback.resumeLabel' : 'playback.pauseLabel', { camera }));
     line.stop.setAttribute('aria-label', t('playback.stopLabel', { camera }));
     line.clip.setAttribute('aria-label', t('playback.clipLabel', { camera }));
+    line.dismiss.setAttribute('aria-label', t('playback.dismissLabel', { camera }));
   }
 
   async onPlay(event) {
@@ -264,18 +304,22 @@ export class PlaybackPanel {
     const action = b.dataset.action.replace(/^playback-/, '');
     const camera = this.cameraName(line.view.camera);
     line.item.dataset.busy = action;
-    for (const x of [line.toggle, line.stop, line.clip]) x.setAttribute('aria-disabled', 'true');
+    for (const x of [line.toggle, line.stop, line.clip, line.dismiss]) x.setAttribute('aria-disabled', 'true');
     if (action === 'clip') b.textContent = t('playback.clipBusy');
     this.say('', '');
     try {
       const answer = await api.playbackAction(this.incident, line.view.id, action);
       if (action === 'clip') this.say('done', t('playback.clipDone', { name: (answer && answer.name) || '' }));
       if (action === 'stop') this.say('done', t('playback.stopped', { camera }));
+      if (action === 'dismiss') {
+        this.dismissed.add(line.view.id);
+        this.say('done', t('playback.dismissed', { camera }));
+      }
     } catch (err) {
       this.failed(err, playbackError(err, action));
     } finally {
       delete line.item.dataset.busy;
-      for (const x of [line.toggle, line.stop, line.clip]) x.removeAttribute('aria-disabled');
+      for (const x of [line.toggle, line.stop, line.clip, line.dismiss]) x.removeAttribute('aria-disabled');
       line.clip.textContent = t('playback.clip');
     }
     await this.load();
