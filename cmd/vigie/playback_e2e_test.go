@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -96,18 +97,30 @@ func (v *roomViewer) answer(m map[string]any) {
 	v.tracks = tracks
 	v.mu.Unlock()
 	sdp, _ := m["sdp"].(string)
+	// Closing the incident takes the viewer out of the room: the server
+	// ends the media while a last offer may still be on its way, and a
+	// browser then drops that offer.
+	over := func(err error) bool {
+		return errors.Is(err, webrtc.ErrConnectionClosed) || v.pc.ConnectionState() == webrtc.PeerConnectionStateClosed
+	}
 	if err := v.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
-		v.t.Errorf("sub_offer: %v", err)
+		if !over(err) {
+			v.t.Errorf("sub_offer: %v", err)
+		}
 		return
 	}
 	ans, err := v.pc.CreateAnswer(nil)
 	if err != nil {
-		v.t.Errorf("answer: %v", err)
+		if !over(err) {
+			v.t.Errorf("answer: %v", err)
+		}
 		return
 	}
 	gathered := webrtc.GatheringCompletePromise(v.pc)
 	if err := v.pc.SetLocalDescription(ans); err != nil {
-		v.t.Errorf("answer: %v", err)
+		if !over(err) {
+			v.t.Errorf("answer: %v", err)
+		}
 		return
 	}
 	<-gathered
