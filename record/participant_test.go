@@ -216,22 +216,30 @@ func TestParticipantTrackWritesReadableFiles(t *testing.T) {
 	for _, c := range participantCases {
 		t.Run(c.name, func(t *testing.T) {
 			frames := c.frames(t)
-			want := clipSeconds(c, frames)
-			files, keyframes := recordTrack(t, c, time.Hour, packetize(t, c.kind, frames))
-			if len(files) != 1 {
-				t.Fatalf("files %v, want one", files)
-			}
-			codec, secs := probeAny(t, files[0], c.kind == kindOpus)
-			if codec != c.codec || math.Abs(secs-want) > want/10 {
-				t.Fatalf("%s: ffprobe says %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
-			}
-			if c.kind.video() {
-				// Padding is no loss: every frame is written, no keyframe asked for.
-				if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
-					t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
-				}
-			}
+			// Padding is no loss: every frame is written, no keyframe asked for.
+			expectWholeClip(t, c, frames, packetize(t, c.kind, frames))
 		})
+	}
+}
+
+// expectWholeClip records pkts, the packets of frames, and checks that they
+// make one file that ffprobe reads as the clip (codec, and duration within
+// 10 %), and for video that every frame is in it with no keyframe asked for.
+func expectWholeClip(t *testing.T, c participantCase, frames []mediaFrame, pkts []*rtp.Packet) {
+	t.Helper()
+	files, keyframes := recordTrack(t, c, time.Hour, pkts)
+	if len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
+	}
+	want := clipSeconds(c, frames)
+	codec, secs := probeAny(t, files[0], c.kind == kindOpus)
+	if codec != c.codec || math.Abs(secs-want) > want/10 {
+		t.Fatalf("%s: ffprobe says %s, %.2f s; want %s, %.2f s ± 10 %%", files[0], codec, secs, c.codec, want)
+	}
+	if c.kind.video() {
+		if p := ffprobe(t, files[0]); p.packets != len(frames) || keyframes != 0 {
+			t.Fatalf("%d frames written of %d, %d keyframes asked for", p.packets, len(frames), keyframes)
+		}
 	}
 }
 
