@@ -80,7 +80,7 @@ func (c *session) handleJoin(m inbound) bool {
 	}
 	c.mu.Lock()
 	c.self, c.sessionID = self, newSessionID()
-	c.secret, c.link = newResumeSecret(), m.Token
+	c.secret, c.link, c.claims = newResumeSecret(), m.Token, claims
 	resume := c.resumeKey()
 	c.mu.Unlock()
 	h, replaced, others, e := c.srv.enterRoom(c, room.ID, room.Name)

@@ -57,6 +57,7 @@ type session struct {
 	sessionID string
 	secret    string       // proves a resume comes from this session's browser
 	link      string       // the join token, checked again on each resume
+	claims    token.Claims // the join token's, checked again while in the room (access.go)
 	live      *connection  // the connection being served; nil while cut
 	handoff   *resumeOrder // set when this connection resumes another session
 	mediaWait []*time.Timer

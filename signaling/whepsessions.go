@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"vigie/incident"
 	"vigie/sfu"
 	"vigie/store"
 	"vigie/token"
@@ -248,38 +247,27 @@ func (s *Server) recordWHEP(w *whepSession, name, role, remote, userAgent string
 func (s *Server) sweepWHEPOnce() {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	open := map[string]bool{}
+	check := s.newAccessCheck(ctx)
 	for _, w := range s.whep.list() {
 		if w.room == "" {
 			continue
 		}
-		isOpen, known := open[w.room]
-		if !known {
-			room, err := s.Store.Room(ctx, w.room)
-			isOpen = err == nil && room.ClosedAt == nil
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				isOpen = true // a database hiccup closes nobody
-			}
-			open[w.room] = isOpen
-		}
-		if !isOpen {
-			s.endWHEP(w, "room closed")
-			continue
-		}
-		if w.claims == nil {
-			continue
-		}
-		if !time.Now().Before(w.claims.ExpiresAt()) {
-			s.endWHEP(w, "link expired")
-			continue
-		}
-		if s.Access != nil {
-			err := s.Access.CheckAccess(ctx, *w.claims)
-			if errors.Is(err, incident.ErrRevoked) || errors.Is(err, incident.ErrClosed) || errors.Is(err, store.ErrNotFound) {
-				s.endWHEP(w, "access withdrawn")
-			}
+		if e := check.ended(w.room, w.claims); e != nil {
+			s.endWHEP(w, whepEndReason(e.Code))
 		}
 	}
+}
+
+// whepEndReason words, for the log and the session's record, why the
+// sweep ended a WHEP or WHIP session.
+func whepEndReason(code string) string {
+	switch code {
+	case CodeRoomClosed:
+		return "room closed"
+	case CodeTokenExpired:
+		return "link expired"
+	}
+	return "access withdrawn"
 }
 
 // shutdownWHEP ends every WHEP and WHIP session.
